@@ -1,0 +1,75 @@
+"""The two canonical streams every connector speaks: names, keys, cursors and JSON Schemas."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StreamContract:
+    """What a source promises about a stream and a destination may rely on."""
+
+    name: str
+    primary_key: tuple[str, ...]
+    cursor_fields: tuple[str, ...]
+    default_cursor: str
+    money_fields: tuple[str, ...]
+
+    @property
+    def json_schema(self) -> dict[str, Any]:
+        """A fresh copy of the stream's JSON Schema (draft-07), safe to modify."""
+        return copy.deepcopy(_load_schema(self.name))
+
+
+INVOICES = StreamContract(
+    name="invoices",
+    primary_key=("source_id",),
+    # updated_at: every change; created_at: new invoices only; paid_at: fully paid invoices only.
+    cursor_fields=("updated_at", "created_at", "paid_at"),
+    default_cursor="updated_at",
+    money_fields=(
+        "subtotal",
+        "tax",
+        "total",
+        "amount_paid",
+        "amount_due",
+        "line_items[].discount",
+        "line_items[].line_amount",
+        "line_items[].tax_amount",
+        "instalments[].amount",
+    ),
+)
+
+PAYMENTS = StreamContract(
+    name="payments",
+    primary_key=("source_id",),
+    cursor_fields=("updated_at",),
+    default_cursor="updated_at",
+    money_fields=("amount",),
+)
+
+STREAMS: dict[str, StreamContract] = {INVOICES.name: INVOICES, PAYMENTS.name: PAYMENTS}
+
+# Quantities and unit prices may carry more places than the currency (Xero's unitdp=4).
+UNIT_PLACES = 4
+
+
+def stream(name: str) -> StreamContract:
+    """The contract of stream `name`; a `KeyError` names the streams that exist."""
+    try:
+        return STREAMS[name]
+    except KeyError:
+        raise KeyError(
+            f"no stream {name!r} in the record contract; streams: {sorted(STREAMS)}"
+        ) from None
+
+
+@cache
+def _load_schema(name: str) -> dict[str, Any]:
+    text = resources.files("invoice_model").joinpath("schemas", f"{name}.json").read_text("utf-8")
+    return json.loads(text)
