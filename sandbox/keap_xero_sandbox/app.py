@@ -1,0 +1,91 @@
+"""The WSGI application: every emulator's routes, the control surface, faults and statistics.
+
+Cross-cutting behaviour lives in request hooks so that the emulators never see it: a fault rule
+may answer or drop a call before the emulator runs, and every call to a real API path is counted
+(and, when a conformance checker is attached, validated against the vendor's OpenAPI spec).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, g, request
+
+from keap_xero_sandbox.control import control_blueprint
+from keap_xero_sandbox.stats import Call
+
+if TYPE_CHECKING:
+    from keap_xero_sandbox.emulator import Emulator
+    from keap_xero_sandbox.sandbox import Sandbox
+
+
+def create_app(sandbox: Sandbox) -> Flask:
+    app = Flask("keap_xero_sandbox")
+    app.json.sort_keys = False  # vendors' field order, as their envelopes have it
+    app.json.ensure_ascii = False
+    app.url_map.strict_slashes = False
+    app.extensions["sandbox"] = sandbox
+
+    for emulator in sandbox.emulators.values():
+        app.register_blueprint(emulator.blueprint())
+    app.register_blueprint(control_blueprint(sandbox), url_prefix="/_sandbox")
+
+    @app.before_request
+    def inject_fault() -> Response | None:
+        emulator = _emulator_for(sandbox, request.path)
+        g.emulator = emulator
+        if emulator is None:
+            return None
+        fault = sandbox.faults.pick(emulator.name, request.method, request.path)
+        if fault is None:
+            return None
+        if fault.kind == "latency":
+            time.sleep(fault.seconds)
+            return None
+        if fault.kind == "drop":
+            _drop_connection()
+            return Response(status=500)  # never reaches the client: the socket is gone
+        return emulator.fault_response(fault)
+
+    @app.after_request
+    def observe(response: Response) -> Response:
+        emulator: Emulator | None = g.get("emulator")
+        if emulator is None:
+            return response
+        sandbox.stats.record(
+            Call(
+                api=emulator.name,
+                tenant=emulator.tenant_of(request),
+                method=request.method,
+                endpoint=request.url_rule.rule if request.url_rule else request.path,
+                path=request.path,
+                query=request.query_string.decode("latin-1"),
+                status=response.status_code,
+                at=sandbox.clock.now().isoformat(),
+            )
+        )
+        if sandbox.conformance is not None:
+            sandbox.conformance.check(emulator.name, request, response)
+        return response
+
+    return app
+
+
+def _emulator_for(sandbox: Sandbox, path: str) -> Emulator | None:
+    for emulator in sandbox.emulators.values():
+        if emulator.owns(path):
+            return emulator
+    return None
+
+
+def _drop_connection() -> None:
+    """Close the client's TCP connection mid-request, as a dying load balancer does."""
+    sock: socket.socket | None = request.environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

@@ -1,0 +1,161 @@
+"""Checks that what the sandbox answers conforms to the vendors' official OpenAPI specs.
+
+The specs live beside the project (`../shared/specs` from the repository root, or wherever
+`KEAP_XERO_SPECS` points). A response is validated against the operation its request maps to,
+with the request's host rewritten to the spec's server, so `http://127.0.0.1:PORT/api.xro/2.0/
+Invoices` is checked as `https://api.xero.com/api.xro/2.0/Invoices`. Calls with no operation in
+any spec (OAuth token endpoints) and statuses a spec does not declare (neither vendor declares
+429) are not checked: there is nothing to check them against.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import yaml
+from jsonschema_path import SchemaPath
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_core.validation.exceptions import ValidationError
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+if TYPE_CHECKING:
+    from flask import Request, Response
+
+
+@dataclass(frozen=True)
+class SpecMount:
+    """Where a spec's operations are served in the sandbox."""
+
+    api: str
+    path_prefix: str  # sandbox path prefix these operations live under
+    spec_file: str
+    host_url: str  # scheme and host of the spec's server
+
+
+MOUNTS = (
+    SpecMount("xero", "/api.xro/2.0/", "xero_accounting.yaml", "https://api.xero.com"),
+    SpecMount("xero", "/connections", "xero-identity.yaml", "https://api.xero.com"),
+    SpecMount("keap", "/crm/rest/v2/", "keap-v2-openapi.yml", "https://api.keap.com"),
+)
+
+
+def specs_dir() -> Path:
+    """`$KEAP_XERO_SPECS`, else the `shared/specs` folder beside the repository."""
+    configured = os.environ.get("KEAP_XERO_SPECS")
+    if configured:
+        return Path(configured)
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for parent in start.parents:
+            candidate = parent / "shared" / "specs"
+            if (candidate / "xero_accounting.yaml").is_file():
+                return candidate
+    raise FileNotFoundError("no shared/specs folder found; set KEAP_XERO_SPECS to the specs folder")
+
+
+class _SpecRequest:
+    """A request as openapi-core sees it, moved onto the spec's server."""
+
+    def __init__(self, request: Request, host_url: str) -> None:
+        self.host_url = host_url
+        self.path = request.path
+        self.method = request.method.lower()
+        self.body = request.get_data(cache=True) or None
+        self.content_type = request.mimetype or "application/json"
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(request.args),
+            header=Headers(request.headers),
+            cookie=ImmutableMultiDict(request.cookies),
+        )
+
+
+class Conformance:
+    """Validates responses against the specs and keeps a list of violations."""
+
+    _shared: ClassVar[Conformance | None] = None
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or specs_dir()
+        self.violations: list[str] = []
+        self.checked = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> Conformance:
+        """One instance per process: loading the specs takes a couple of seconds."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    @cached_property
+    def _specs(self) -> dict[str, OpenAPI]:
+        loaded = {}
+        for mount in MOUNTS:
+            with (self.directory / mount.spec_file).open(encoding="utf-8") as handle:
+                document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            # Xero's spec gives string defaults to booleans, which a strict spec check rejects;
+            # responses are still validated against its schemas.
+            loaded[mount.spec_file] = OpenAPI(
+                SchemaPath.from_dict(document), config=Config(spec_validator_cls=None)
+            )
+        return loaded
+
+    def mount_for(self, api: str, path: str) -> SpecMount | None:
+        for mount in MOUNTS:
+            if mount.api == api and (
+                path.startswith(mount.path_prefix) or path == mount.path_prefix
+            ):
+                return mount
+        return None
+
+    def check(self, api: str, request: Request, response: Response) -> None:
+        mount = self.mount_for(api, request.path)
+        if mount is None:
+            return
+        problem = self.problem(mount, request, response)
+        with self._lock:
+            self.checked += 1
+            if problem:
+                self.violations.append(
+                    f"{request.method} {request.full_path.rstrip('?')} -> {response.status_code}: "
+                    f"{problem}"
+                )
+
+    def problem(self, mount: SpecMount, request: Request, response: Response) -> str | None:
+        """Why the response breaks the spec, or None when it conforms (or cannot be checked)."""
+        spec = self._specs[mount.spec_file]
+        try:
+            spec.validate_response(
+                _SpecRequest(request, mount.host_url), WerkzeugOpenAPIResponse(response)
+            )
+        except (PathNotFound, OperationNotFound):
+            if response.status_code in (404, 405):
+                return None
+            return "no such operation in the spec"
+        except ResponseNotFound:
+            return None
+        except ValidationError as error:
+            return _describe(error)
+        return None
+
+
+def _describe(error: Exception) -> str:
+    cause = error.__cause__ or error
+    if isinstance(cause, InvalidSchemaValue):
+        details = "; ".join(
+            f"{'/'.join(str(p) for p in e.absolute_path) or '(body)'}: {e.message}"
+            for e in cause.schema_errors[:5]
+        )
+        return f"{cause.type} {details}"
+    return f"{type(error).__name__}: {cause}"

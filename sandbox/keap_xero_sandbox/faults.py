@@ -1,0 +1,108 @@
+"""Fault injection: make chosen calls fail the way real networks and real APIs fail.
+
+A rule picks calls by API, method and path (a glob such as `/api.xro/2.0/Invoices*`) and applies
+to the next `count` matching calls, or to each matching call with a seeded `probability`, or both
+(the next `count` calls that the dice pick). What happens is one of:
+
+- `status`: answer with that HTTP status; the emulator renders its own body and headers for it
+  (a 429 carries the vendor's rate-limit headers and body, a 503 Xero's "Organisation offline");
+- `drop`: close the connection without an answer;
+- `latency`: wait `seconds` (real time), then serve the call normally.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import random
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+FaultKind = Literal["status", "drop", "latency"]
+_ids = itertools.count(1)
+
+
+@dataclass
+class Fault:
+    """One injection rule; `remaining` counts down when `count` is set."""
+
+    kind: FaultKind = "status"
+    api: str | None = None
+    method: str | None = None
+    path: str = "*"
+    status: int = 500
+    seconds: float = 0.0
+    count: int | None = 1
+    probability: float = 1.0
+    seed: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    id: int = field(default_factory=lambda: next(_ids))
+    fired: int = 0
+    _random: random.Random = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("status", "drop", "latency"):
+            raise ValueError(f"fault kind must be status, drop or latency, not {self.kind!r}")
+        if not 0 <= self.probability <= 1:
+            raise ValueError("probability must be between 0 and 1")
+        if self.count is not None and self.count < 1:
+            raise ValueError("count must be at least 1 (or null for every matching call)")
+        self._random = random.Random(self.seed)
+
+    def matches(self, api: str, method: str, path: str) -> bool:
+        return (
+            (self.api is None or self.api == api)
+            and (self.method is None or self.method.upper() == method.upper())
+            and fnmatch.fnmatchcase(path, self.path)
+        )
+
+    @property
+    def exhausted(self) -> bool:
+        return self.count is not None and self.fired >= self.count
+
+    def describe(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("_random", None)
+        return data
+
+
+class FaultInjector:
+    """The active rules; the first live rule matching a call decides its fate."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Fault] = []
+
+    def add(self, **rule: Any) -> Fault:
+        fault = Fault(**rule)
+        with self._lock:
+            self._rules.append(fault)
+        return fault
+
+    def pick(self, api: str, method: str, path: str) -> Fault | None:
+        """The fault to apply to this call, if any (counting it as fired)."""
+        with self._lock:
+            for fault in self._rules:
+                if fault.exhausted or not fault.matches(api, method, path):
+                    continue
+                if fault.probability < 1 and fault._random.random() >= fault.probability:
+                    continue
+                fault.fired += 1
+                return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def remove(self, fault_id: int) -> bool:
+        with self._lock:
+            before = len(self._rules)
+            self._rules = [f for f in self._rules if f.id != fault_id]
+            return len(self._rules) < before
+
+    def describe(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [fault.describe() for fault in self._rules]

@@ -1,0 +1,73 @@
+"""A toy emulator, so the sandbox machinery is tested apart from Xero's and Keap's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Blueprint, Response, jsonify, request
+
+from keap_xero_sandbox import Sandbox, SandboxServer
+from keap_xero_sandbox.clock import Clock
+from keap_xero_sandbox.emulator import Emulator
+from keap_xero_sandbox.faults import Fault
+
+
+class ToyEmulator(Emulator):
+    """Serves `/api.xro/2.0/Currencies` (spec-shaped or not) under a per-minute window."""
+
+    name = "xero"
+    prefixes = ("/api.xro/2.0",)
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock)
+        self.reset()
+
+    def blueprint(self) -> Blueprint:
+        bp = Blueprint("toy", __name__, url_prefix="/api.xro/2.0")
+
+        @bp.get("/Currencies")
+        def currencies() -> Any:
+            with self.limits.in_flight("concurrent", "t1") as admitted:
+                if not admitted:
+                    return Response(status=429)
+                verdict = self.limits.acquire([("minute", "t1")])
+                if not verdict.allowed:
+                    return Response(
+                        status=429, headers={"Retry-After": str(int(verdict.retry_after))}
+                    )
+                if request.args.get("broken"):
+                    return jsonify({"Currencies": [{"Code": 12}]})
+                return jsonify(
+                    {"Currencies": [{"Code": "NZD", "Description": "New Zealand Dollar"}]}
+                )
+
+        return bp
+
+    def reset(self) -> None:
+        self.limits.window("minute", 3, 60)
+        self.limits.concurrency("concurrent", 1)
+        self.limits.reset()
+        self.items: list[str] = []
+
+    def seed(self, **options: Any) -> dict[str, Any]:
+        self.items = [f"item-{i}" for i in range(options.get("items", 0))]
+        return {"items": len(self.items)}
+
+    def dump(self) -> dict[str, Any]:
+        return {"items": self.items}
+
+    def fault_response(self, fault: Fault) -> Response:
+        return Response(f"toy fault {fault.status}", status=fault.status, headers=fault.headers)
+
+    def tenant_of(self, request: Any) -> str | None:
+        return request.headers.get("tenant")
+
+
+@pytest.fixture
+def toy() -> Iterator[Sandbox]:
+    clock = Clock()
+    sandbox = Sandbox(clock=clock, emulators=[ToyEmulator(clock)])
+    with SandboxServer(sandbox):
+        yield sandbox
