@@ -1,0 +1,170 @@
+"""Invoice records into Xero: created, updated, voided, or left as they are.
+
+What Xero holds under the record's invoice number decides:
+
+- nothing: the invoice is created (`PUT /Invoices`, 50 a call), unless the record is void;
+- an invoice this destination did not write (another `Url`): the record is rejected;
+- the same content, at the same or a later status: nothing to do, no call;
+- changed, and still editable (draft, submitted, or authorised without payments, dated after
+  the lock date): updated (`POST /Invoices`, 50 a call, every line sent); a void record
+  deletes a draft and voids an authorised invoice;
+- changed, but paid, with payments, voided, deleted or locked: left alone, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from typing import Any
+
+from destination_xero.books import Books
+from destination_xero.client import Element, XeroClient
+from destination_xero.config import InvoiceSettings
+from destination_xero.contacts import Runner, chunks
+from destination_xero.ledger import Ledger, XeroInvoice, content_digest
+from destination_xero.mapping import InvoiceDraft, build_invoice, source_link
+from destination_xero.outcomes import Outcome, RecordError
+from invoice_model.money import to_decimal
+
+BATCH_SIZE = 50
+# Xero's status order; an invoice is never moved backwards (an approved one back to draft).
+STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "PAID": 3}
+WRITE_PARAMS = {"unitdp": 4}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one record, and what to tell the user about it (None: nothing)."""
+
+    outcome: Outcome
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class _Write:
+    record: Mapping[str, Any]
+    body: dict[str, Any]
+    outcome: Outcome  # CREATED or UPDATED
+    total: Any = None
+
+
+class InvoiceWriter:
+    def __init__(
+        self,
+        client: XeroClient,
+        ledger: Ledger,
+        books: Books,
+        settings: InvoiceSettings,
+        run: Runner,
+    ) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.books = books
+        self.settings = settings
+        self.run = run
+
+    def write(
+        self, records: Sequence[tuple[Mapping[str, Any], str]], fresh_contacts: Set[str]
+    ) -> dict[str, Result]:
+        """Write (record, ContactID) pairs; the result of each by source ID. Invoices of
+        `fresh_contacts` (created by this run) cannot be in Xero yet, so are not looked up.
+        """
+        results: dict[str, Result] = {}
+        drafts: list[tuple[Mapping[str, Any], InvoiceDraft]] = []
+        for record, contact_id in records:
+            try:
+                drafts.append(
+                    (record, build_invoice(record, contact_id, self.settings, self.books))
+                )
+            except RecordError as problem:
+                results[record["source_id"]] = Result(Outcome.REJECTED, str(problem))
+        self.ledger.absent(
+            draft.number
+            for _, draft in drafts
+            if draft.body["Contact"]["ContactID"] in fresh_contacts
+        )
+        self.ledger.look_up(draft.number for _, draft in drafts)
+        creates: list[_Write] = []
+        updates: list[_Write] = []
+        for record, draft in drafts:
+            planned = self._plan(record, draft, self.ledger.get(draft.number))
+            if isinstance(planned, Result):
+                results[record["source_id"]] = planned
+            elif planned.outcome is Outcome.CREATED:
+                creates.append(planned)
+            else:
+                updates.append(planned)
+        batches = [("PUT", batch) for batch in chunks(creates, BATCH_SIZE)]
+        batches += [("POST", batch) for batch in chunks(updates, BATCH_SIZE)]
+        for (_, batch), elements in zip(batches, self.run(self._send, batches), strict=True):
+            for write, element in zip(batch, elements, strict=True):
+                results[write.record["source_id"]] = self._written(write, element)
+        return results
+
+    def _plan(
+        self, record: Mapping[str, Any], draft: InvoiceDraft, held: XeroInvoice | None
+    ) -> _Write | Result:
+        if held is None:
+            if record["status"] == "void":
+                return Result(Outcome.SKIPPED, "void at the source and not in Xero: not created")
+            return _Write(record, draft.body, Outcome.CREATED, draft.total)
+        if held.url != source_link(record):
+            return Result(
+                Outcome.REJECTED,
+                f"invoice number {draft.number} belongs to a Xero invoice this destination did "
+                "not write; change invoices.invoice_number_template or renumber that invoice",
+            )
+        if record["status"] == "void":
+            return self._void(record, held)
+        return self._update(record, draft, held)
+
+    def _update(
+        self, record: Mapping[str, Any], draft: InvoiceDraft, held: XeroInvoice
+    ) -> _Write | Result:
+        same = held.content == content_digest(draft.body)
+        upgrade = STATUS_RANK.get(draft.status, 0) > STATUS_RANK.get(held.status, 99)
+        if same and not upgrade:
+            return Result(Outcome.UNCHANGED)
+        blocked = self._why_not_editable(held)
+        if blocked:
+            return Result(Outcome.LEFT_ALONE, f"changed at the source, but {blocked}: left alone")
+        body = {"InvoiceID": held.invoice_id, **draft.body}
+        return _Write(record, body, Outcome.UPDATED, draft.total)
+
+    def _void(self, record: Mapping[str, Any], held: XeroInvoice) -> _Write | Result:
+        if held.status in ("VOIDED", "DELETED"):
+            return Result(Outcome.UNCHANGED)
+        blocked = self._why_not_editable(held)
+        if blocked:
+            return Result(Outcome.LEFT_ALONE, f"void at the source, but {blocked}: left alone")
+        status = "VOIDED" if held.status == "AUTHORISED" else "DELETED"
+        body = {"InvoiceID": held.invoice_id, "InvoiceNumber": held.number, "Status": status}
+        return _Write(record, body, Outcome.UPDATED)
+
+    def _why_not_editable(self, held: XeroInvoice) -> str | None:
+        if held.status in ("PAID", "VOIDED", "DELETED"):
+            return f"it is {held.status.lower()} in Xero"
+        if held.amount_paid:
+            return f"it has payments of {held.amount_paid} {held.currency} in Xero"
+        lock = self.books.lock_date
+        if lock is not None and held.date and held.date <= lock.isoformat():
+            return f"it is dated on or before the lock date {lock.isoformat()}"
+        return None
+
+    def _send(self, batch: tuple[str, list[_Write]]) -> list[Element]:
+        method, writes = batch
+        return self.client.write(
+            method, "/Invoices", "Invoices", [write.body for write in writes], WRITE_PARAMS
+        )
+
+    def _written(self, write: _Write, element: Element) -> Result:
+        if not element.ok:
+            return Result(Outcome.REJECTED, f"Xero refused it: {'; '.join(element.errors)}")
+        held = XeroInvoice.of(element.data)
+        self.ledger.put(held)
+        if write.total is not None and to_decimal(element.data.get("Total", 0)) != write.total:
+            return Result(
+                write.outcome,
+                f"Xero's total {element.data.get('Total')} differs from the source's {write.total}",
+            )
+        return Result(write.outcome)

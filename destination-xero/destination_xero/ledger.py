@@ -1,0 +1,140 @@
+"""The sales invoices of the organisation this run has seen, by invoice number.
+
+Durable de-duplication comes from here, not from Idempotency-Keys (which Xero forgets after
+minutes): before an invoice is created, its number is looked up, many numbers per call; the
+answer also carries each invoice's payments, whose references say which source payments are
+already in Xero. An invoice whose contact this run created cannot exist yet, so it needs no
+look-up; neither does one the run has already seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from destination_xero.client import XeroClient, query_chunks
+from destination_xero.contacts import Runner
+from destination_xero.mapping import key_of_reference
+from invoice_model.dates import parse_date
+from invoice_model.money import to_decimal
+
+LINE_FIELDS = ("Description", "Quantity", "UnitAmount", "AccountCode", "ItemCode", "TaxType")
+LINE_AMOUNTS = ("Quantity", "UnitAmount", "DiscountAmount")
+
+
+@dataclass
+class XeroInvoice:
+    """What the run knows of one Xero sales invoice (compact: one per invoice of the sync)."""
+
+    invoice_id: str
+    number: str
+    status: str
+    url: str
+    date: str
+    currency: str
+    amount_paid: Decimal
+    amount_due: Decimal
+    content: str  # digest of what the destination writes, see `content_digest`
+    payments: dict[str, str] = field(default_factory=dict)  # payment key -> PaymentID
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> XeroInvoice:
+        payments = {}
+        for payment in data.get("Payments") or []:
+            key = key_of_reference(payment.get("Reference"))
+            if key and payment.get("Status", "AUTHORISED") != "DELETED":
+                payments[key] = str(payment.get("PaymentID"))
+        return cls(
+            invoice_id=str(data["InvoiceID"]),
+            number=str(data.get("InvoiceNumber") or ""),
+            status=str(data.get("Status") or ""),
+            url=str(data.get("Url") or ""),
+            date=parse_date(data["Date"]).isoformat() if data.get("Date") else "",
+            currency=str(data.get("CurrencyCode") or ""),
+            amount_paid=to_decimal(data.get("AmountPaid") or 0),
+            amount_due=to_decimal(data.get("AmountDue") or 0),
+            content=content_digest(data),
+            payments=payments,
+        )
+
+
+def content_digest(invoice: Mapping[str, Any]) -> str:
+    """A digest of the fields this destination writes, the same for the body it sends and for
+    the invoice Xero holds when they agree: dates as dates, amounts as numbers, absent as empty.
+    """
+    tax_types = invoice.get("LineAmountTypes") != "NoTax"
+    parts: list[Any] = [
+        (invoice.get("Contact") or {}).get("ContactID"),
+        *(invoice.get(key) or "" for key in ("InvoiceNumber", "Reference", "Url", "CurrencyCode")),
+        invoice.get("LineAmountTypes") or "",
+        *(
+            parse_date(invoice[key]).isoformat() if invoice.get(key) else ""
+            for key in ("Date", "DueDate")
+        ),
+    ]
+    for line in invoice.get("LineItems") or []:
+        for key in LINE_FIELDS:
+            if key == "TaxType" and not tax_types:
+                continue
+            value = line.get(key)
+            if key in LINE_AMOUNTS:
+                parts.append(_number(value))
+            else:
+                parts.append(value or "")
+        parts.append(_number(line.get("DiscountAmount")))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _number(value: Any) -> str:
+    return format(to_decimal(value or 0).normalize(), "f")
+
+
+class Ledger:
+    """Invoices by number: known in Xero, known absent, or not looked up yet."""
+
+    def __init__(self, client: XeroClient, run: Runner) -> None:
+        self.client = client
+        self.run = run
+        self._known: dict[str, XeroInvoice | None] = {}
+
+    def __contains__(self, number: str) -> bool:
+        return number in self._known
+
+    def get(self, number: str) -> XeroInvoice | None:
+        return self._known.get(number)
+
+    def put(self, invoice: XeroInvoice) -> None:
+        self._known[invoice.number] = invoice
+
+    def absent(self, numbers: Iterable[str]) -> None:
+        """Numbers known not to be in Xero (their contact is new), so never looked up."""
+        for number in numbers:
+            self._known.setdefault(number, None)
+
+    def look_up(self, numbers: Iterable[str]) -> None:
+        """Learn which of `numbers` are in Xero, as few numbers per call as the URL allows."""
+        wanted = sorted({n for n in numbers if n not in self._known})
+        if not wanted:
+            return
+        found: list[list[dict[str, Any]]] = self.run(self._fetch, list(query_chunks(wanted)))
+        for number in wanted:
+            self._known[number] = None
+        for invoices in found:
+            for data in invoices:
+                if data.get("Type") != "ACCREC" or data.get("InvoiceNumber") not in self._known:
+                    continue
+                current = self._known[data["InvoiceNumber"]]
+                # A number may survive on a deleted invoice; the live one is what counts.
+                if current is None or current.status in ("DELETED", "VOIDED"):
+                    self._known[data["InvoiceNumber"]] = XeroInvoice.of(data)
+
+    def _fetch(self, numbers: list[str]) -> list[dict[str, Any]]:
+        params = {"InvoiceNumbers": ",".join(numbers), "unitdp": 4}
+        return [
+            invoice
+            for page in self.client.pages("/Invoices", "Invoices", params)
+            for invoice in page
+        ]

@@ -1,0 +1,126 @@
+"""Config → settings: defaults, and every mistake reported as a config error naming its field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from destination_xero.config import (
+    CUSTOM_CONNECTION,
+    SourceTaxLines,
+    XeroCalculatedTax,
+    read_settings,
+)
+from destination_xero.outcomes import RecordError
+
+if TYPE_CHECKING:
+    from conftest import MakeConfig
+
+
+def field_error(cfg: dict[str, Any]) -> str:
+    with pytest.raises(AirbyteTracedException) as caught:
+        read_settings(cfg)
+    assert caught.value.failure_type == FailureType.config_error
+    return caught.value.message or ""
+
+
+def test_defaults_of_a_minimal_config(config: MakeConfig) -> None:
+    settings = read_settings(config())
+    invoices = settings.invoices
+    assert invoices.status == "AUTHORISED"
+    assert invoices.due_days == 30
+    assert invoices.number_template.text == "{source_invoice_id}"
+    assert invoices.shipping_account_code == invoices.fee_account_code == "200"
+    assert invoices.tax == SourceTaxLines("820")
+    assert settings.api_url == "https://api.xero.com/api.xro/2.0"
+    assert settings.token_url == "https://identity.xero.com/connect/token"
+    assert settings.tenant_id == config()["credentials"]["tenant_id"]
+    assert settings.contacts.name_conflict == "suffix_source_id"
+    assert not settings.fail_on_invalid_record
+
+
+def test_xero_calculated_tax_reads_its_tolerance_exactly(config: MakeConfig) -> None:
+    settings = read_settings(
+        config(
+            **{
+                "invoices.tax": {
+                    "mode": "xero_calculated",
+                    "tax_type": "TAX001",
+                    "rounding_account_code": "860",
+                    "rounding_tolerance": 0.1,
+                }
+            }
+        )
+    )
+    assert settings.invoices.tax == XeroCalculatedTax("TAX001", "NONE", "860", Decimal("0.1"))
+    assert settings.tax_type_fields() == {
+        "invoices.tax.tax_type": "TAX001",
+        "invoices.tax.exempt_tax_type": "NONE",
+    }
+
+
+def test_custom_connection_needs_no_tenant_or_refresh_token(config: MakeConfig) -> None:
+    settings = read_settings(
+        config(
+            credentials={
+                "auth_type": CUSTOM_CONNECTION,
+                "client_id": "cc-id",
+                "client_secret": "cc-secret",
+            }
+        )
+    )
+    assert settings.tenant_id is None
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"credentials.tenant_id": None}, "credentials.tenant_id"),
+        ({"credentials.refresh_token": ""}, "credentials.refresh_token"),
+        ({"credentials.auth_type": "api_key"}, "credentials.auth_type"),
+        ({"invoices.sales_account_code": None}, "invoices.sales_account_code"),
+        ({"invoices.status": "PAID"}, "invoices.status"),
+        ({"invoices.due_days": -1}, "invoices.due_days"),
+        ({"invoices.invoice_number_template": "{order_id}"}, "invoices.invoice_number_template"),
+        ({"invoices.reference_template": "{source.__class__}"}, "invoices.reference_template"),
+        (
+            {"invoices.invoice_number_template": "{source_id:>10}"},
+            "invoices.invoice_number_template",
+        ),
+        ({"invoices.tax.tax_account_code": None}, "invoices.tax.tax_account_code"),
+        (
+            {"invoices.tax": {"mode": "xero_calculated", "rounding_account_code": "860"}},
+            "invoices.tax.tax_type",
+        ),
+        ({"contacts.name_conflict": "merge"}, "contacts.name_conflict"),
+        ({"on_invalid_record": "ignore"}, "on_invalid_record"),
+        ({"advanced.api_base_url": "http://xero.example.com"}, "advanced.api_base_url"),
+        ({"advanced.identity_base_url": "ftp://127.0.0.1"}, "advanced.identity_base_url"),
+    ],
+)
+def test_each_mistake_names_its_field(
+    change: dict[str, Any], field: str, config: MakeConfig
+) -> None:
+    assert f"'{field}'" in field_error(config(**change))
+
+
+def test_plain_http_is_accepted_for_a_loopback_sandbox(config: MakeConfig) -> None:
+    settings = read_settings(config(**{"advanced.api_base_url": "http://127.0.0.1:8765/"}))
+    assert settings.api_url == "http://127.0.0.1:8765/api.xro/2.0"
+    assert settings.connections_url == "http://127.0.0.1:8765/connections"
+
+
+def test_templates_render_placeholders_and_refuse_to_lose_an_identifier(
+    config: MakeConfig,
+) -> None:
+    number = read_settings(
+        config(**{"invoices.invoice_number_template": "KEAP-{source_invoice_id}"})
+    ).invoices.number_template
+    assert number.render({"source_invoice_id": "2087"}, required=True) == "KEAP-2087"
+    with pytest.raises(RecordError, match="source_invoice_id"):
+        number.render({"source_invoice_id": None}, required=True)
+    assert number.render({"source_invoice_id": None}, required=False) == "KEAP-"
