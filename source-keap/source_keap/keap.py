@@ -1,0 +1,212 @@
+"""Keap REST v2 requests: filters, paging, batched look-ups, and what a sync learns about the
+account.
+
+Every call a stream makes goes through a `Get`: one GET, its JSON object back (with the list
+under `items` checked, when named), errors already resolved. Look-ups are batched by ID lists
+(`ids==1,2,3`) so that the number of calls grows with pages, never with orders; a list is cut
+where it would pass `MAX_ID_LIST_LENGTH` characters, since Keap's gateway (Apigee) refuses
+request lines longer than 7 KB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from invoice_model.connector.config import config_error
+from invoice_model.dates import format_datetime, parse_datetime
+from source_keap.config import Beginning, FromInvoiceDate, FromInvoiceId, KeapConfig
+
+
+class Get(Protocol):
+    def __call__(
+        self, path: str, params: Mapping[str, Any], items: str | None = None
+    ) -> Mapping[str, Any]: ...
+
+
+PAGE_SIZE = 1000
+MAX_ID_LIST_LENGTH = 6000
+# Keap returns only some contact fields unless asked for more.
+CONTACT_FIELDS = "given_name,family_name,company,email_addresses,phone_numbers,addresses"
+CONTACT_STREAM_FIELDS = (
+    f"{CONTACT_FIELDS},middle_name,job_title,contact_type,owner_id,source_type,tag_ids,"
+    "create_time,update_time"
+)
+# The order custom field in which destination-keap records the Xero InvoiceID it came from.
+SYNC_MARKER_FIELD = "XeroInvoiceID"
+
+
+def keap_filter(**conditions: Any) -> str:
+    """Keap's filter mini-language: `a==1;b>=2`. A key ending in `__gte` etc. picks the operator;
+    None values are left out; lists become comma-separated."""
+    parts = []
+    for key, value in conditions.items():
+        if value is None:
+            continue
+        name, _, operator = key.partition("__")
+        symbol = {"": "==", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[operator]
+        text = ",".join(value) if isinstance(value, list | tuple) else str(value)
+        parts.append(f"{name}{symbol}{text}")
+    return ";".join(parts)
+
+
+def pages(get: Get, path: str, params: Mapping[str, Any], items: str) -> Iterator[list[Any]]:
+    """Every page of a list endpoint, following `next_page_token` until Keap gives none."""
+    token: str | None = None
+    seen_tokens: set[str] = set()
+    while True:
+        query = {**params, "page_size": PAGE_SIZE}
+        if token:
+            query["page_token"] = token
+        body = get(path, query, items)
+        yield list(body.get(items) or [])
+        token = body.get("next_page_token") or None
+        if not token or token in seen_tokens:
+            return
+        seen_tokens.add(token)
+
+
+def id_batches(ids: Iterable[str], budget: int = MAX_ID_LIST_LENGTH) -> Iterator[list[str]]:
+    """Distinct IDs in lists whose comma-joined length stays within `budget`."""
+    batch: list[str] = []
+    length = 0
+    for item in dict.fromkeys(ids):
+        if batch and (length + len(item) + 1 > budget or len(batch) >= PAGE_SIZE):
+            yield batch
+            batch, length = [], 0
+        batch.append(item)
+        length += len(item) + 1
+    if batch:
+        yield batch
+
+
+class ContactBook:
+    """Contacts fetched in batches and remembered for the sync: customers order again, and a
+    contact fetched once is not fetched for each of their orders. Bounded, oldest out first."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._capacity = capacity
+        self._contacts: OrderedDict[str, Mapping[str, Any]] = OrderedDict()
+
+    def fetch(self, get: Get, contact_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+        wanted = [c for c in dict.fromkeys(contact_ids) if c]
+        missing = [c for c in wanted if c not in self._contacts]
+        for batch in id_batches(missing):
+            params = {"filter": keap_filter(ids=batch), "fields": CONTACT_FIELDS}
+            for page in pages(get, "contacts", params, "contacts"):
+                for contact in page:
+                    self._remember(str(contact.get("id")), contact)
+        return {c: self._contacts[c] for c in wanted if c in self._contacts}
+
+    def _remember(self, contact_id: str, contact: Mapping[str, Any]) -> None:
+        self._contacts[contact_id] = contact
+        self._contacts.move_to_end(contact_id)
+        while len(self._contacts) > self._capacity:
+            self._contacts.popitem(last=False)
+
+
+def payments_of_orders(get: Get, order_ids: Iterable[str]) -> dict[str, list[Mapping[str, Any]]]:
+    """Keap payments of each order, in a few calls whatever the number of orders."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for batch in id_batches(order_ids):
+        wanted = set(batch)
+        params = {"filter": keap_filter(order_ids=batch), "order_by": "id asc"}
+        for page in pages(get, "sales/payments", params, "payments"):
+            for payment in page:
+                for order_id in payment.get("order_ids") or []:
+                    if str(order_id) in wanted:
+                        found.setdefault(str(order_id), []).append(payment)
+    return found
+
+
+def orders_by_id(
+    get: Get, order_ids: Iterable[str], created_since: dt.datetime | None
+) -> dict[str, Mapping[str, Any]]:
+    """The orders with these IDs that were created since the floor, in a few calls."""
+    found: dict[str, Mapping[str, Any]] = {}
+    since = format_datetime(created_since) if created_since else None
+    for batch in id_batches(order_ids):
+        params = {"filter": keap_filter(ids=batch, created_since_time=since)}
+        for page in pages(get, "orders", params, "orders"):
+            for order in page:
+                found[str(order.get("id"))] = order
+    return found
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The Keap account's own settings: the day boundary for dates and the default currency."""
+
+    time_zone: str
+    currency: str | None
+
+
+class Account:
+    """What a sync learns about the Keap account once and shares across its streams."""
+
+    def __init__(self, config: KeapConfig) -> None:
+        self.config = config
+        self.contacts = ContactBook()
+        self._profile: Profile | None = None
+        self._floor: tuple[dt.datetime | None] | None = None
+        self._marker: tuple[str | None] | None = None
+
+    def profile(self, get: Get) -> Profile:
+        if self._profile is None:
+            body = get("businessProfile", {})
+            self._profile = Profile(
+                time_zone=str(body.get("time_zone") or "UTC"),
+                currency=body.get("currency_code") or None,
+            )
+        return self._profile
+
+    def floor(self, get: Get) -> dt.datetime | None:
+        """The configured start point as an instant: orders created before it are never read."""
+        if self._floor is None:
+            self._floor = (self._resolve_start(get),)
+        return self._floor[0]
+
+    def sync_marker_field_id(self, get: Get) -> str | None:
+        """The ID of the order custom field destination-keap writes; None when the account has
+        none (then no order was written by it)."""
+        if self._marker is None:
+            model = get("orders/model", {})
+            fields = model.get("custom_fields") or []
+            match = next(
+                (
+                    f
+                    for f in fields
+                    if str(f.get("field_name") or f.get("label") or "").lower()
+                    == SYNC_MARKER_FIELD.lower()
+                ),
+                None,
+            )
+            self._marker = (str(match["id"]) if match else None,)
+        return self._marker[0]
+
+    def _resolve_start(self, get: Get) -> dt.datetime | None:
+        match self.config.start_from:
+            case Beginning():
+                return None
+            case FromInvoiceDate() as start:
+                zone = None if start.time_zone else self.profile(get).time_zone
+                return start.first_instant(zone)
+            case FromInvoiceId() as start:
+                return self._invoice_created_at(get, start.invoice_id)
+
+    def _invoice_created_at(self, get: Get, invoice_id: str) -> dt.datetime:
+        """When the order of Keap invoice `invoice_id` was created (the two IDs differ)."""
+        body = get(
+            "orders", {"filter": keap_filter(invoice_id=invoice_id), "page_size": 1}, "orders"
+        )
+        orders = body.get("orders") or []
+        if not orders:
+            raise config_error(
+                "start_from.invoice_id",
+                f"Keap has no invoice with ID {invoice_id} (invoice IDs are a different "
+                "sequence from order IDs: is it an order ID?)",
+            )
+        return parse_datetime(orders[0]["creation_time"])

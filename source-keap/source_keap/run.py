@@ -1,0 +1,11 @@
+"""The `source-keap` command: `spec`, `check`, `discover`, `read`, as every Airbyte source."""
+
+import sys
+
+from airbyte_cdk.entrypoint import launch
+
+from source_keap.source import SourceKeap
+
+
+def run() -> None:
+    launch(SourceKeap(), sys.argv[1:])

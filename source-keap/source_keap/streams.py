@@ -1,0 +1,442 @@
+"""The streams: `invoices` and `payments` in the shared record contract, `contacts` and `products`
+as Keap has them.
+
+`invoices` and `payments` read Keap's orders one page of 1,000 per stream slice, so the CDK saves
+their state after every page and a killed sync re-reads at most the page it was on. Each page's
+contacts and payments are looked up in batches (see `keap`): a few calls per page, never one per
+order.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.sources.streams.checkpoint import ResumableFullRefreshCursor
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.types import StreamSlice
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from invoice_model import INVOICES, PAYMENTS
+from invoice_model.connector.http import RetryAfterBackoff
+from invoice_model.dates import format_datetime
+from source_keap import keap, records
+from source_keap.auth import Credential
+from source_keap.errors import KeapErrorHandler, KeapUsage
+from source_keap.keap import Account, keap_filter
+from source_keap.state import ReadPosition
+
+BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
+
+
+@dataclass
+class SyncContext:
+    """What the streams of one sync share: the account, the credential, the calls left."""
+
+    account: Account
+    credential: Credential
+    usage: KeapUsage = field(default_factory=KeapUsage)
+    # From the configured catalog: with `invoices` on `paid_at`, payments follow paid orders.
+    paid_invoices_only: bool = False
+
+
+class KeapStream(HttpStream, ABC):
+    """A Keap REST v2 list; every call resolved by `KeapErrorHandler`."""
+
+    page_size = keap.PAGE_SIZE
+
+    def __init__(self, context: SyncContext) -> None:
+        self.context = context
+        super().__init__(authenticator=context.credential.authenticator)
+
+    @property
+    def url_base(self) -> str:
+        return self.context.account.config.rest_url + "/"
+
+    def get_error_handler(self) -> KeapErrorHandler:
+        return KeapErrorHandler(
+            self.logger, self.context.usage, is_oauth=self.context.credential.is_oauth
+        )
+
+    def get_backoff_strategy(self) -> RetryAfterBackoff:
+        return BACKOFF
+
+    def get(
+        self, path: str, params: Mapping[str, Any], items: str | None = None
+    ) -> Mapping[str, Any]:
+        """One GET to Keap: its JSON object (with a list under `items`, when named), or an
+        error naming the endpoint."""
+        url = self.url_base + path + (f"?{_query(params)}" if params else "")
+        with self._credential_errors():
+            _, response = self._http_client.send_request("GET", url, request_kwargs={})
+        return _json_object(response, items)
+
+    @contextmanager
+    def _credential_errors(self) -> Iterator[None]:
+        """Keap refusing the credential, reported as a config error naming its field."""
+        try:
+            yield
+        except AirbyteTracedException as error:
+            if error.failure_type != FailureType.config_error:
+                raise
+            raise self.context.credential.rejected(error.message or "") from error
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """How orders are listed for a cursor: sorted by the timestamp the read position follows."""
+
+    position_field: str  # the record field of that timestamp
+    keap_field: str  # Keap's name for it
+    since_filter: str
+    order_by: str
+    paid_only: bool = False
+
+    @classmethod
+    def for_cursor(cls, cursor: str) -> OrderQuery:
+        if cursor == "created_at":
+            # Keap cannot sort by creation time; IDs are assigned in creation order.
+            return cls("created_at", "creation_time", "created_since_time", "id asc")
+        return cls(
+            "updated_at",
+            "modification_time",
+            "modified_since_time",
+            "modification_time asc",
+            paid_only=cursor == "paid_at",
+        )
+
+
+class OrderPages(KeapStream, ABC):
+    """Orders read one page per slice in the order of the read position, which is the state."""
+
+    state_position_field = "updated_at"
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__(context)
+        self._saved_state: Mapping[str, Any] = {}
+        self._position: ReadPosition | None = None
+        self._query = OrderQuery.for_cursor(INVOICES.default_cursor)
+        self._next_token: str | None = None
+        self._done = False
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return self._position.as_state() if self._position else dict(self._saved_state)
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._saved_state = dict(value or {})
+
+    def path(self, **kwargs: Any) -> str:
+        return "orders"
+
+    def stream_slices(
+        self,
+        *,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[StreamSlice]:
+        """One slice per page: the slices are counted, the pages found as the read goes."""
+        self._begin(sync_mode, (cursor_field or [self.cursor_field])[0])
+        page = 0
+        while not self._done:
+            page += 1
+            yield StreamSlice(partition={}, cursor_slice={"page": page})
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        position = self._position
+        if self._done or position is None:
+            return
+        token = {"page_token": self._next_token} if self._next_token else None
+        body = self.get(self.path(), self.request_params(next_page_token=token), "orders")
+        self._next_token = body.get("next_page_token") or None
+        self._done = self._next_token is None
+        orders = self._wanted(body.get("orders") or [])
+        if orders:
+            yield from self._records(orders, position)
+
+    def request_params(
+        self,
+        stream_state: Mapping[str, Any] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> MutableMapping[str, Any]:
+        query = self._query
+        floor = self._floor_text()
+        since = self._position.read_from if self._position else None
+        conditions: dict[str, Any] = {"created_since_time": floor, "paid": query.paid_only or None}
+        if since and query.since_filter == "created_since_time":
+            conditions["created_since_time"] = max(since, floor or since)
+        elif since:
+            conditions[query.since_filter] = since
+        params: dict[str, Any] = {"order_by": query.order_by, "page_size": self.page_size}
+        if any(value is not None for value in conditions.values()):
+            params["filter"] = keap_filter(**conditions)
+        return {**params, **(next_page_token or {})}
+
+    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        token = _json_object(response).get("next_page_token")
+        return {"page_token": token} if token else None
+
+    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping]:
+        yield from _json_object(response, "orders").get("orders") or []
+
+    def _begin(self, sync_mode: SyncMode, cursor: str) -> None:
+        """Resolve the start point and, in an incremental sync, where the last one stopped."""
+        self._query = self._order_query(cursor)
+        state_cursor, position_field = self._state_fields(cursor)
+        saved = self._saved_state if sync_mode == SyncMode.incremental else None
+        floor = self.context.account.floor(self.get)
+        self._position = ReadPosition.resume(saved, state_cursor, position_field, floor)
+        self._next_token = None
+        self._done = False
+
+    def _floor_text(self) -> str | None:
+        floor = self.context.account.floor(self.get)
+        return format_datetime(floor) if floor else None
+
+    def _wanted(self, orders: list[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], bool]]:
+        """The page's orders to read, each with whether destination-keap wrote it: never one
+        created before the start point, nor one written by destination-keap unless asked."""
+        include = self.context.account.config.include_written_by_sync
+        floor = self._floor_text()
+        wanted = []
+        for order in orders:
+            if floor and format_datetime(order["creation_time"]) < floor:
+                continue
+            written = self._written_by_sync(order)
+            if include or not written:
+                wanted.append((order, written))
+        return wanted
+
+    def _written_by_sync(self, order: Mapping[str, Any]) -> bool:
+        marker = self.context.account.sync_marker_field_id(self.get)
+        return marker is not None and any(
+            str(value.get("id")) == marker and value.get("content") not in (None, "")
+            for value in order.get("custom_fields") or []
+        )
+
+    def _position_of(self, order: Mapping[str, Any]) -> str:
+        return format_datetime(order.get(self._query.keap_field) or order["creation_time"])
+
+    def _admit(self, position: ReadPosition, record: Mapping[str, Any], at: str) -> bool:
+        """Emit `record` unless it was emitted before unchanged; then it counts for the state."""
+        if not position.admit(record["source_id"], at, records.digest(record)):
+            return False
+        position.emitted(record.get(position.cursor_field))
+        return True
+
+    @abstractmethod
+    def _order_query(self, cursor: str) -> OrderQuery:
+        """How to list orders for the stream's configured cursor field."""
+
+    @abstractmethod
+    def _state_fields(self, cursor: str) -> tuple[str, str]:
+        """The state's cursor key and position key."""
+
+    @abstractmethod
+    def _records(
+        self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
+    ) -> Iterable[Mapping[str, Any]]:
+        """The records of one page of orders, admitted by `position`."""
+
+
+class Invoices(OrderPages):
+    """One record per Keap order, with its invoice ID, contact, lines and exact money."""
+
+    name = "invoices"
+    primary_key = list(INVOICES.primary_key)
+    source_defined_cursor = False
+    cursor_field = INVOICES.default_cursor
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        return INVOICES.json_schema
+
+    def _order_query(self, cursor: str) -> OrderQuery:
+        if cursor not in INVOICES.cursor_fields:
+            raise AirbyteTracedException(
+                message=(
+                    f"The invoices stream cannot use {cursor!r} as its cursor; choose one of "
+                    f"{', '.join(INVOICES.cursor_fields)} in the connection's stream settings."
+                ),
+                failure_type=FailureType.config_error,
+            )
+        return OrderQuery.for_cursor(cursor)
+
+    def _state_fields(self, cursor: str) -> tuple[str, str]:
+        return cursor, OrderQuery.for_cursor(cursor).position_field
+
+    def _records(
+        self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
+    ) -> Iterable[Mapping[str, Any]]:
+        account = self.context.account
+        profile = account.profile(self.get)
+        contacts = account.contacts.fetch(self.get, (_contact_id(o) for o, _ in orders))
+        paid = [str(o["id"]) for o, _ in orders if _paid_in_full(o)]
+        payments = keap.payments_of_orders(self.get, paid) if paid else {}
+        for order, written in orders:
+            record = records.invoice_record(
+                order,
+                contact=contacts.get(_contact_id(order), {}),
+                payments=payments.get(str(order["id"]), []),
+                time_zone=profile.time_zone,
+                default_currency=profile.currency,
+                written_by_sync=written,
+            )
+            self._check_total(order, record)
+            if self._query.paid_only and record["paid_at"] is None:
+                continue
+            if self._admit(position, record, self._position_of(order)):
+                yield record
+
+    def _check_total(self, order: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+        stated = records.keap_total(order, record["currency"])
+        if stated is not None and stated != Decimal(repr(record["total"])):
+            self.logger.warning(
+                "Keap order %s: its lines add up to %s %s, but Keap states a total of %s",
+                record["source_id"],
+                record["total"],
+                record["currency"],
+                stated,
+            )
+
+
+class Payments(OrderPages):
+    """One record per payment received, linked to its order and invoice IDs.
+
+    Payments are read with their orders, in the order's modification order (a payment changes
+    its order): with `invoices` on `paid_at`, only those of orders paid in full, once they are.
+    """
+
+    name = "payments"
+    primary_key = list(PAYMENTS.primary_key)
+    cursor_field = PAYMENTS.default_cursor
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        return PAYMENTS.json_schema
+
+    def _order_query(self, cursor: str) -> OrderQuery:
+        return OrderQuery.for_cursor("paid_at" if self.context.paid_invoices_only else "updated_at")
+
+    def _state_fields(self, cursor: str) -> tuple[str, str]:
+        return PAYMENTS.default_cursor, "orders_updated_at"
+
+    def _records(
+        self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
+    ) -> Iterable[Mapping[str, Any]]:
+        if self._query.paid_only:
+            orders = [(o, w) for o, w in orders if _paid_in_full(o)]
+        if not orders:
+            return
+        profile = self.context.account.profile(self.get)
+        payments = keap.payments_of_orders(self.get, (str(o["id"]) for o, _ in orders))
+        for order, written in orders:
+            for payment in payments.get(str(order["id"]), []):
+                record = records.payment_record(
+                    payment,
+                    order,
+                    time_zone=profile.time_zone,
+                    default_currency=profile.currency,
+                    written_by_sync=written,
+                )
+                if record is not None and self._admit(position, record, self._position_of(order)):
+                    yield record
+
+
+class KeapList(KeapStream, ABC):
+    """A Keap list as Keap returns it, for warehouse users: full refresh, resumable by page."""
+
+    primary_key = "id"
+    order_by: str | None = None
+    fields: str | None = None
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__(context)
+        self.cursor = ResumableFullRefreshCursor()
+
+    def path(self, **kwargs: Any) -> str:
+        return self.name
+
+    def request_params(
+        self,
+        stream_state: Mapping[str, Any] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> MutableMapping[str, Any]:
+        params = {"page_size": self.page_size, "order_by": self.order_by, "fields": self.fields}
+        return {k: v for k, v in {**params, **(next_page_token or {})}.items() if v is not None}
+
+    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        token = _json_object(response).get("next_page_token")
+        return {"page_token": token} if token else None
+
+    def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping]:
+        yield from _json_object(response, self.name).get(self.name) or []
+
+    def read_records(self, *args: Any, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        with self._credential_errors():
+            yield from super().read_records(*args, **kwargs)
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        schema = resources.files("source_keap").joinpath("schemas", f"{self.name}.json")
+        return json.loads(schema.read_text("utf-8"))
+
+
+class Contacts(KeapList):
+    name = "contacts"
+    order_by = "id asc"
+    fields = keap.CONTACT_STREAM_FIELDS
+
+
+class Products(KeapList):
+    name = "products"
+
+
+def _paid_in_full(order: Mapping[str, Any]) -> bool:
+    return str(order.get("status") or "").upper() == "PAID"
+
+
+def _contact_id(order: Mapping[str, Any]) -> str:
+    return str((order.get("contact") or {}).get("id") or "")
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    """The query string, commas left as in Keap's own examples (`ids==1,2,3`): long ID lists
+    then stay within the gateway's request-line limit."""
+    return urlencode({k: v for k, v in params.items() if v is not None}, safe=",", quote_via=quote)
+
+
+def _json_object(response: requests.Response, items: str | None = None) -> Mapping[str, Any]:
+    """The JSON object Keap answered, with a list of objects under `items` (or none at all)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    listed = body.get(items) if isinstance(body, dict) and items else None
+    if not isinstance(body, dict) or not (
+        listed is None or (isinstance(listed, list) and all(isinstance(i, dict) for i in listed))
+    ):
+        call = f"{response.request.method} {urlsplit(response.request.url).path}"
+        shape = f"a JSON object with a list of {items}" if items else "a JSON object"
+        raise AirbyteTracedException(
+            message=f"Keap's answer to {call} is not {shape}, as its API documents.",
+            internal_message=f"{call} answered {response.status_code}: {response.text[:500]!r}",
+            failure_type=FailureType.system_error,
+        )
+    return body
