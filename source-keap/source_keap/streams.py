@@ -125,6 +125,7 @@ class OrderPages(KeapStream, ABC):
         self._saved_state: Mapping[str, Any] = {}
         self._position: ReadPosition | None = None
         self._query = OrderQuery.for_cursor(INVOICES.default_cursor)
+        self._read_from: str | None = None
         self._next_token: str | None = None
         self._done = False
 
@@ -177,9 +178,7 @@ class OrderPages(KeapStream, ABC):
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> MutableMapping[str, Any]:
-        query = self._query
-        floor = self._floor_text()
-        since = self._position.read_from if self._position else None
+        query, floor, since = self._query, self._floor_text(), self._read_from
         conditions: dict[str, Any] = {"created_since_time": floor, "paid": query.paid_only or None}
         if since and query.since_filter == "created_since_time":
             conditions["created_since_time"] = max(since, floor or since)
@@ -204,6 +203,8 @@ class OrderPages(KeapStream, ABC):
         saved = self._saved_state if sync_mode == SyncMode.incremental else None
         floor = self.context.account.floor(self.get)
         self._position = ReadPosition.resume(saved, state_cursor, position_field, floor)
+        # Fixed for the whole read: Keap's page tokens continue the query they came from.
+        self._read_from = self._position.read_from
         self._next_token = None
         self._done = False
 
