@@ -15,13 +15,13 @@ Pure functions over the JSON Keap returns, so each rule can be read and tested o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 from invoice_model.dates import format_datetime, parse_datetime
 from invoice_model.money import Money, line_amount, to_decimal, to_json_number
@@ -66,8 +66,12 @@ def digest(record: Mapping[str, Any]) -> str:
 
 def local_date(moment: str | dt.datetime, time_zone: str) -> str:
     """The calendar day (YYYY-MM-DD) an instant falls on in `time_zone`."""
-    instant = pendulum.instance(parse_datetime(moment)).in_timezone(time_zone)
-    return instant.date().isoformat()
+    return parse_datetime(moment).astimezone(_zone(time_zone)).date().isoformat()
+
+
+@functools.cache
+def _zone(time_zone: str) -> dt.tzinfo:
+    return dt.UTC if time_zone == "UTC" else zoneinfo.ZoneInfo(time_zone)
 
 
 def currency_of(order: Mapping[str, Any], default: str | None) -> str:

@@ -41,7 +41,8 @@ class ReadPosition:
         self.position_field = position_field
         self.position: str | None = format_datetime(floor) if floor else None
         self.cursor_value: str | None = None
-        self._seen: dict[str, dict[str, str]] = {}
+        # record id -> (position value, fingerprint) of its last emission within the lookback
+        self._seen: dict[str, tuple[str, str]] = {}
 
     @classmethod
     def resume(
@@ -64,11 +65,9 @@ class ReadPosition:
         position.cursor_value = _timestamp(state.get(cursor_field))
         seen = state.get(SEEN)
         if isinstance(seen, Mapping):
-            position._seen = {
-                str(at): {str(k): str(v) for k, v in ids.items()}
-                for at, ids in seen.items()
-                if isinstance(ids, Mapping)
-            }
+            for at, ids in sorted(seen.items()):
+                if isinstance(ids, Mapping):
+                    position._seen.update({str(k): (str(at), str(v)) for k, v in ids.items()})
         return position
 
     @property
@@ -80,12 +79,12 @@ class ReadPosition:
 
     def admit(self, record_id: str, at: str, fingerprint: str) -> bool:
         """Whether to emit a record read at position value `at`; records it if so."""
-        if any(seen.get(record_id) == fingerprint for seen in self._seen.values()):
+        seen = self._seen.get(record_id)
+        if seen is not None and seen[1] == fingerprint:
             return False
-        self._seen.setdefault(at, {})[record_id] = fingerprint
+        self._seen[record_id] = (at, fingerprint)
         if self.position is None or at > self.position:
             self.position = at
-            self._forget_before(self.read_from or at)
         return True
 
     def emitted(self, cursor_value: str | None) -> None:
@@ -96,6 +95,7 @@ class ReadPosition:
             self.cursor_value = cursor_value
 
     def as_state(self) -> dict[str, Any]:
+        self._forget_before(self.read_from)
         state: dict[str, Any] = {}
         if self.cursor_value is not None:
             state[self.cursor_field] = self.cursor_value
@@ -103,12 +103,18 @@ class ReadPosition:
             # For updated_at and created_at the same key: the position, never behind the cursor.
             state[self.position_field] = self.position
         if self._seen:
-            state[SEEN] = {at: dict(ids) for at, ids in sorted(self._seen.items())}
+            grouped: dict[str, dict[str, str]] = {}
+            for record_id, (at, fingerprint) in self._seen.items():
+                grouped.setdefault(at, {})[record_id] = fingerprint
+            state[SEEN] = dict(sorted(grouped.items()))
         return state
 
-    def _forget_before(self, boundary: str) -> None:
-        for at in [at for at in self._seen if at < boundary]:
-            del self._seen[at]
+    def _forget_before(self, boundary: str | None) -> None:
+        """Drop fingerprints the next read cannot meet again (a page's worth at most)."""
+        if boundary is None:
+            return
+        for record_id in [r for r, (at, _) in self._seen.items() if at < boundary]:
+            del self._seen[record_id]
 
 
 def _timestamp(value: Any) -> str | None:

@@ -9,6 +9,7 @@ order.
 
 from __future__ import annotations
 
+import functools
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -36,6 +37,9 @@ from source_keap.keap import Account, keap_filter
 from source_keap.state import ReadPosition
 
 BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
+# The CDK asks for a stream's schema for every record it emits: build each once.
+_INVOICES_SCHEMA = INVOICES.json_schema
+_PAYMENTS_SCHEMA = PAYMENTS.json_schema
 
 
 @dataclass
@@ -124,6 +128,7 @@ class OrderPages(KeapStream, ABC):
         super().__init__(context)
         self._saved_state: Mapping[str, Any] = {}
         self._position: ReadPosition | None = None
+        self._page_state: dict[str, Any] = {}
         self._query = OrderQuery.for_cursor(INVOICES.default_cursor)
         self._read_from: str | None = None
         self._next_token: str | None = None
@@ -131,7 +136,9 @@ class OrderPages(KeapStream, ABC):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return self._position.as_state() if self._position else dict(self._saved_state)
+        """Where the read stood at the end of the last page read in full (the CDK asks after
+        every record, and saves it after every page)."""
+        return self._page_state if self._position else dict(self._saved_state)
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
@@ -171,6 +178,7 @@ class OrderPages(KeapStream, ABC):
         orders = self._wanted(body.get("orders") or [])
         if orders:
             yield from self._records(orders, position)
+        self._page_state = position.as_state()
 
     def request_params(
         self,
@@ -205,6 +213,7 @@ class OrderPages(KeapStream, ABC):
         self._position = ReadPosition.resume(saved, state_cursor, position_field, floor)
         # Fixed for the whole read: Keap's page tokens continue the query they came from.
         self._read_from = self._position.read_from
+        self._page_state = self._position.as_state()
         self._next_token = None
         self._done = False
 
@@ -267,7 +276,7 @@ class Invoices(OrderPages):
     cursor_field = INVOICES.default_cursor
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        return INVOICES.json_schema
+        return _INVOICES_SCHEMA
 
     def _order_query(self, cursor: str) -> OrderQuery:
         if cursor not in INVOICES.cursor_fields:
@@ -303,7 +312,7 @@ class Invoices(OrderPages):
             self._check_total(order, record)
             if self._query.paid_only and record["paid_at"] is None:
                 continue
-            if self._admit(position, record, self._position_of(order)):
+            if self._admit(position, record, record[self._query.position_field]):
                 yield record
 
     def _check_total(self, order: Mapping[str, Any], record: Mapping[str, Any]) -> None:
@@ -330,7 +339,7 @@ class Payments(OrderPages):
     cursor_field = PAYMENTS.default_cursor
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        return PAYMENTS.json_schema
+        return _PAYMENTS_SCHEMA
 
     def _order_query(self, cursor: str) -> OrderQuery:
         return OrderQuery.for_cursor("paid_at" if self.context.paid_invoices_only else "updated_at")
@@ -348,6 +357,7 @@ class Payments(OrderPages):
         profile = self.context.account.profile(self.get)
         payments = keap.payments_of_orders(self.get, (str(o["id"]) for o, _ in orders))
         for order, written in orders:
+            at = self._position_of(order)
             for payment in payments.get(str(order["id"]), []):
                 record = records.payment_record(
                     payment,
@@ -356,7 +366,7 @@ class Payments(OrderPages):
                     default_currency=profile.currency,
                     written_by_sync=written,
                 )
-                if record is not None and self._admit(position, record, self._position_of(order)):
+                if record is not None and self._admit(position, record, at):
                     yield record
 
 
@@ -395,8 +405,7 @@ class KeapList(KeapStream, ABC):
             yield from super().read_records(*args, **kwargs)
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        schema = resources.files("source_keap").joinpath("schemas", f"{self.name}.json")
-        return json.loads(schema.read_text("utf-8"))
+        return _keap_list_schema(self.name)
 
 
 class Contacts(KeapList):
@@ -407,6 +416,12 @@ class Contacts(KeapList):
 
 class Products(KeapList):
     name = "products"
+
+
+@functools.cache
+def _keap_list_schema(name: str) -> Mapping[str, Any]:
+    schema = resources.files("source_keap").joinpath("schemas", f"{name}.json")
+    return json.loads(schema.read_text("utf-8"))
 
 
 def _paid_in_full(order: Mapping[str, Any]) -> bool:
