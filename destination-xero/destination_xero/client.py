@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -247,15 +247,20 @@ def idempotency_key(
     return "destination-xero-" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def query_chunks(values: Sequence[str], *, max_chars: int = MAX_QUERY_CHARS) -> Iterator[list[str]]:
-    """Split values for a comma-separated filter so that no query grows past `max_chars`."""
+def query_chunks(
+    name: str, values: Sequence[str], *, max_chars: int = MAX_QUERY_CHARS
+) -> Iterator[list[str]]:
+    """Split values of the comma-separated filter `name` so that no `name=a,b,...` query part
+    grows past `max_chars` once URL-encoded.
+    """
     chunk: list[str] = []
-    length = 0
+    length = len(name) + 1
     for value in values:
-        size = len(urlencode({"x": value})) + 1
+        size = len(quote_plus(value)) + (len(quote_plus(",")) if chunk else 0)
         if chunk and length + size > max_chars:
             yield chunk
-            chunk, length = [], 0
+            chunk, length = [], len(name) + 1
+            size = len(quote_plus(value))
         chunk.append(value)
         length += size
     if chunk:

@@ -119,7 +119,9 @@ class Ledger:
         wanted = sorted({n for n in numbers if n not in self._known})
         if not wanted:
             return
-        found: list[list[dict[str, Any]]] = self.run(self._fetch, list(query_chunks(wanted)))
+        found: list[list[dict[str, Any]]] = self.run(
+            self._fetch, list(query_chunks("InvoiceNumbers", wanted))
+        )
         for number in wanted:
             self._known[number] = None
         for invoices in found:

@@ -54,7 +54,7 @@ class Pacer:
                 if wait > 0:
                     self._condition.wait(wait)
                     continue
-                if self._in_flight < self._allowed_in_flight():
+                if self._admits_one_more():
                     self._in_flight += 1
                     if self._remaining is not None:
                         self._remaining -= 1
@@ -69,12 +69,14 @@ class Pacer:
                 self._observe(response)
             self._condition.notify_all()
 
-    def _allowed_in_flight(self) -> int:
-        if self._remaining is None:
-            return self.max_in_flight
-        # With nothing known to be left, one call goes alone: it finds the window reset or
-        # brings back the wait.
-        return max(1, min(self.max_in_flight, self._remaining))
+    def _admits_one_more(self) -> bool:
+        if self._in_flight >= self.max_in_flight:
+            return False
+        if self._remaining is None or self._remaining > 0:
+            return True
+        # Nothing known to be left: one call goes alone, and finds the window reset or brings
+        # back the wait.
+        return self._in_flight == 0
 
     def _observe(self, response: requests.Response) -> None:
         if response.status_code == 429:
