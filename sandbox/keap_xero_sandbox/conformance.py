@@ -40,11 +40,13 @@ class SpecMount:
     path_prefix: str  # sandbox path prefix these operations live under
     spec_file: str
     host_url: str  # scheme and host of the spec's server
+    spec_prefix: str | None = None  # the spec's spelling of the prefix, where it differs
 
 
 MOUNTS = (
     SpecMount("xero", "/api.xro/2.0/", "xero_accounting.yaml", "https://api.xero.com"),
-    SpecMount("xero", "/connections", "xero-identity.yaml", "https://api.xero.com"),
+    # Xero serves GET /connections; its identity spec spells the path /Connections.
+    SpecMount("xero", "/connections", "xero-identity.yaml", "https://api.xero.com", "/Connections"),
     SpecMount("keap", "/crm/rest/v2/", "keap-v2-openapi.yml", "https://api.keap.com"),
 )
 
@@ -65,9 +67,11 @@ def specs_dir() -> Path:
 class _SpecRequest:
     """A request as openapi-core sees it, moved onto the spec's server."""
 
-    def __init__(self, request: Request, host_url: str) -> None:
-        self.host_url = host_url
+    def __init__(self, request: Request, mount: SpecMount) -> None:
+        self.host_url = mount.host_url
         self.path = request.path
+        if mount.spec_prefix:
+            self.path = mount.spec_prefix + request.path[len(mount.path_prefix) :]
         self.method = request.method.lower()
         self.body = request.get_data(cache=True) or None
         self.content_type = request.mimetype or "application/json"
@@ -136,9 +140,7 @@ class Conformance:
         """Why the response breaks the spec, or None when it conforms (or cannot be checked)."""
         spec = self._specs[mount.spec_file]
         try:
-            spec.validate_response(
-                _SpecRequest(request, mount.host_url), WerkzeugOpenAPIResponse(response)
-            )
+            spec.validate_response(_SpecRequest(request, mount), WerkzeugOpenAPIResponse(response))
         except (PathNotFound, OperationNotFound):
             if response.status_code in (404, 405):
                 return None

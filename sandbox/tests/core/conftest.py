@@ -18,16 +18,22 @@ class ToyEmulator(Emulator):
     """Serves `/api.xro/2.0/Currencies` (spec-shaped or not) under a per-minute window."""
 
     name = "xero"
-    prefixes = ("/api.xro/2.0",)
+    prefixes = ("/api.xro/2.0", "/connections")
 
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
         self.reset()
 
     def blueprint(self) -> Blueprint:
-        bp = Blueprint("toy", __name__, url_prefix="/api.xro/2.0")
+        bp = Blueprint("toy", __name__)
 
-        @bp.get("/Currencies")
+        @bp.get("/connections")
+        def connections() -> Any:
+            return jsonify(
+                [{"id": "3f9c7a42-6c4e-4a4f-9d55-0c1d2b3e4f50", "tenantType": "ORGANISATION"}]
+            )
+
+        @bp.get("/api.xro/2.0/Currencies")
         def currencies() -> Any:
             with self.limits.in_flight("concurrent", "t1") as admitted:
                 if not admitted:

@@ -25,3 +25,13 @@ def test_unknown_paths_and_undeclared_statuses_are_not_violations(toy):
     toy.faults.add(path="*", status=429)
     requests.get(toy.url + "/api.xro/2.0/Currencies")
     assert conformance.violations == []
+
+
+def test_identity_paths_are_checked_under_the_specs_spelling(toy):
+    conformance = Conformance.shared()
+    conformance.violations.clear()
+    checked = conformance.checked
+    toy.conformance = conformance
+    requests.get(toy.url + "/connections")
+    assert conformance.violations == []
+    assert conformance.checked == checked + 1

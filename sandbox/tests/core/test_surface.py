@@ -16,7 +16,7 @@ def url(sandbox, path):
 
 def test_control_surface_describes_seeds_dumps_and_resets(toy):
     described = requests.get(url(toy, "/_sandbox")).json()
-    assert described["apis"] == {"xero": ["/api.xro/2.0"]}
+    assert described["apis"] == {"xero": ["/api.xro/2.0", "/connections"]}
     assert requests.post(url(toy, "/_sandbox/seed"), json={"xero": {"items": 2}}).json() == {
         "xero": {"items": 2}
     }
