@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -22,6 +23,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.sources.streams.checkpoint import ResumableFullRefreshCursor
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.types import StreamSlice
@@ -37,6 +39,9 @@ from source_keap.keap import Account, keap_filter
 from source_keap.state import ReadPosition
 
 BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
+SPIKE_LIMIT_API_KEY = 10
+SPIKE_LIMIT_OAUTH = 25
+SECOND = timedelta(seconds=1)
 # The CDK asks for a stream's schema for every record it emits: build each once.
 _INVOICES_SCHEMA = INVOICES.json_schema
 _PAYMENTS_SCHEMA = PAYMENTS.json_schema
@@ -51,6 +56,15 @@ class SyncContext:
     usage: KeapUsage = field(default_factory=KeapUsage)
     # From the configured catalog: with `invoices` on `paid_at`, payments follow paid orders.
     paid_invoices_only: bool = False
+    budget: APIBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Keap's spike arrest refuses bursts (API keys: 10 calls a second); pace below it rather
+        # than wait out its 429s. Per-minute and daily limits are met by backoff and the quota stop.
+        per_second = SPIKE_LIMIT_OAUTH if self.credential.is_oauth else SPIKE_LIMIT_API_KEY
+        self.budget = APIBudget(
+            policies=[MovingWindowCallRatePolicy(rates=[Rate(per_second, SECOND)], matchers=[])]
+        )
 
 
 class KeapStream(HttpStream, ABC):
@@ -60,7 +74,7 @@ class KeapStream(HttpStream, ABC):
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
-        super().__init__(authenticator=context.credential.authenticator)
+        super().__init__(authenticator=context.credential.authenticator, api_budget=context.budget)
 
     @property
     def url_base(self) -> str:
