@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import re
 import threading
@@ -30,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from invoice_model.money import MoneyError, from_minor_units, quantize, to_minor_units
+from invoice_model.money import MoneyError, from_minor_units, to_minor_units
 from keap_xero_sandbox.clock import Clock
 from keap_xero_sandbox.keap.errors import BadRequestError, NotFoundError
 from keap_xero_sandbox.keap.inputs import date_time
@@ -471,7 +472,7 @@ class KeapAccount:
 
     def _minor(self, amount: Decimal, currency: str, name: str) -> int:
         try:
-            return to_minor_units(quantize(amount, currency), currency)
+            return _minor_units(amount, currency)
         except MoneyError as error:
             raise BadRequestError(f"'{name}': {error}") from error
 
@@ -663,6 +664,7 @@ class KeapAccount:
             invoice_id=order.invoice_id,
             order_id=order.id,
             payment_id=payment.id,
+            currency=order.currency,
             amount=amount,
             pay_time=pay_time,
             last_updated_time=moment,
@@ -868,6 +870,13 @@ def schedule(total: int, plan: PaymentPlan) -> list[PaymentPlanItem]:
         when = plan.plan_start_date + dt.timedelta(days=plan.days_between_payments * index)
         items.append(PaymentPlanItem(when, amount))
     return items
+
+
+@functools.lru_cache(maxsize=4096)
+def _minor_units(amount: Decimal, currency: str) -> int:
+    """An amount rounded into the currency's minor units (prices recur: each is worked out
+    once)."""
+    return to_minor_units(amount, currency, exact=False)
 
 
 def _folded(value: str | None) -> str:

@@ -60,8 +60,15 @@ class OAuthError(Exception):
         return {"error": self.error, "error_description": self.description}
 
 
+def phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def error_body(status: int, message: str) -> dict[str, Any]:
-    return {"code": status, "message": message, "status": HTTPStatus(status).phrase}
+    return {"code": status, "message": message, "status": phrase(status)}
 
 
 def fault_body(faultstring: str, errorcode: str) -> dict[str, Any]:

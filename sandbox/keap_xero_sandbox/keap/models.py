@@ -70,6 +70,8 @@ def is_discount(item_type: str) -> bool:
 
 def to_millis(moment: dt.datetime) -> dt.datetime:
     """The instant as the API shows it: UTC, milliseconds, so what is filtered is what is seen."""
+    if moment.tzinfo is dt.UTC and not moment.microsecond % 1000:
+        return moment
     moment = moment.astimezone(dt.UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
@@ -78,7 +80,7 @@ def epoch_millis(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-@dataclass
+@dataclass(slots=True)
 class BusinessProfile:
     """`GET /businessProfile`: where a client learns the account's currency and time zone."""
 
@@ -100,13 +102,13 @@ class BusinessProfile:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Company:
     id: int
     company_name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     """A person in the CRM. Emails, phones and addresses are kept in the API's own shapes
     (`EmailAddress`, `PhoneNumber`, `Address`), since Keap replaces them list by list."""
@@ -136,7 +138,7 @@ class Contact:
         return chosen.get("email") if chosen else None
 
 
-@dataclass
+@dataclass(slots=True)
 class SubscriptionPlan:
     id: int
     product_id: int
@@ -147,7 +149,7 @@ class SubscriptionPlan:
     active: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Product:
     id: int
     name: str
@@ -165,7 +167,7 @@ class Product:
     plans: list[SubscriptionPlan] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomFieldDefinition:
     """An order custom field, as `GET /orders/model` lists it; filters address it by
     `field_name`."""
@@ -178,7 +180,7 @@ class CustomFieldDefinition:
     record_type: str = "ORDER"
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderItem:
     """An order line. Product details are copied when the line is added, as Keap keeps them."""
 
@@ -205,7 +207,7 @@ class OrderItem:
         return self.quantity * self.price_per_unit - self.discount
 
 
-@dataclass
+@dataclass(slots=True)
 class PaymentPlanItem:
     due_date: dt.date
     amount_due: int
@@ -216,7 +218,7 @@ class PaymentPlanItem:
         return "PAID" if self.amount_paid >= self.amount_due else "UNPAID_MANUAL"
 
 
-@dataclass
+@dataclass(slots=True)
 class PaymentPlan:
     plan_start_date: dt.date
     number_of_payments: int
@@ -227,7 +229,7 @@ class PaymentPlan:
     items: list[PaymentPlanItem] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ShippingAddress:
     """`AddressInformation` as written, shown back as `ShippingInformation`."""
 
@@ -247,7 +249,7 @@ class ShippingAddress:
     is_invoice_to_company: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """A one-time order (Keap's `Job`) and the figures of its invoice."""
 
@@ -309,7 +311,7 @@ class Order:
         return {item.product_id for item in self.items if item.product_id is not None}
 
 
-@dataclass
+@dataclass(slots=True)
 class Invoice:
     """An invoice ID: one per order, and one for each subscription's recurring order."""
 
@@ -319,7 +321,7 @@ class Invoice:
     creation_time: dt.datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Subscription:
     """A recurring order; each billed cycle becomes an order of its own."""
 
@@ -334,7 +336,7 @@ class Subscription:
     cycles_billed: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Payment:
     """Money received (or, negative, given back by a refund) — `GET /sales/payments`."""
 
@@ -367,7 +369,7 @@ class Payment:
         return self.amount > 0 and not self.voided
 
 
-@dataclass
+@dataclass(slots=True)
 class InvoicePayment:
     """How much of a payment went to an invoice — `GET /orders/{id}/payments`."""
 

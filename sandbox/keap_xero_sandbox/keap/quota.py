@@ -1,7 +1,8 @@
 """Keap's rate limits and the headers that report them.
 
 - an OAuth client, across every app it touches: 1,500 a minute, 150,000 a day, reported in
-  `x-keap-product-throttle-*` (minute) and `x-keap-product-quota-*` (day);
+  `x-keap-product-throttle-*` (minute) and `x-keap-product-quota-*` (day), and Keap's spike
+  arrest of 25 a second, which no header reports;
 - a PAT or SAK: 10 a second, 240 a minute, 30,000 a day, reported in the same headers plus
   `x-keap-product-spike-limit: 10ps`;
 - the app (tenant), whatever the credential: 10,000 a minute, 250,000 a day, reported in
@@ -28,6 +29,7 @@ WINDOWS: dict[str, tuple[int, float, bool]] = {
     "key_second": (10, 1.0, False),
     "key_minute": (240, 60.0, False),
     "key_day": (30_000, DAY, True),
+    "client_second": (25, 1.0, False),
     "client_minute": (1_500, 60.0, False),
     "client_day": (150_000, DAY, True),
     "tenant_minute": (10_000, 60.0, False),
@@ -61,7 +63,7 @@ class KeapQuota:
         if verdict.allowed:
             return None
         window = verdict.exceeded or ""
-        if window == "key_second":
+        if window in ("key_second", "client_second"):
             return Refusal(window, spike_arrest(self.limits.limit_of(window) or 0))
         identifier = self.tenant if window.startswith("tenant") else caller.identity
         return Refusal(window, quota_violation(identifier))
@@ -88,7 +90,7 @@ class KeapQuota:
         if caller.kind == "api_key":
             own = [(f"key_{unit}", caller.identity) for unit in ("second", "minute", "day")]
         else:
-            own = [(f"client_{unit}", caller.identity) for unit in ("minute", "day")]
+            own = [(f"client_{unit}", caller.identity) for unit in ("second", "minute", "day")]
         return [*own, ("tenant_minute", self.tenant), ("tenant_day", self.tenant)]
 
     def _family(

@@ -93,6 +93,7 @@ class Table(Generic[Record]):
 
     def __init__(self, views: dict[str, Callable[[Record], SortKey]]) -> None:
         self.rows: dict[int, Record] = {}
+        self._deferred = False
         self._views = {name: View(key) for name, key in views.items()}
 
     def __len__(self) -> int:
@@ -107,6 +108,8 @@ class Table(Generic[Record]):
     def put(self, record_id: int, record: Record) -> None:
         """Add a record, or re-sort one that changed."""
         self.rows[record_id] = record
+        if self._deferred:
+            return
         for view in self._views.values():
             view.put(record_id, record)
 
@@ -114,9 +117,11 @@ class Table(Generic[Record]):
     def deferred(self) -> Iterator[None]:
         """Many changes at once (seeding): views are dropped, and rebuilt once on next use."""
         self._drop_views()
+        self._deferred = True
         try:
             yield
         finally:
+            self._deferred = False
             self._drop_views()
 
     def _drop_views(self) -> None:
