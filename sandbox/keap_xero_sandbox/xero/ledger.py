@@ -541,7 +541,10 @@ class Ledger:
     ) -> _InvoicePlan:
         """What the draft would make of the invoice, or every reason Xero would refuse it."""
         problems: list[str] = []
-        contact, new_contact = self._resolve_contact(draft.contact, problems)
+        if draft.contact is None and not new:
+            contact, new_contact = self.contacts[invoice.contact_id], None
+        else:
+            contact, new_contact = self._resolve_contact(draft.contact, problems)
         plan = _InvoicePlan(
             contact=contact,
             new_contact=new_contact,
@@ -556,13 +559,15 @@ class Ledger:
             problems.append(f"LineAmountTypes {plan.line_types} is not valid")
         if plan.currency not in self.currencies:
             problems.append(f"Organisation is not subscribed to currency {plan.currency}")
+        priced_before = len(problems)
         if draft.line_items is not None:
             plan.lines = self._price_lines(
                 draft.line_items, invoice, plan.line_types, unit_places, problems
             )
         else:
             plan.lines = self._repriced(invoice, plan.line_types, problems)
-        problems.extend(_approval_problems(plan))
+        if len(problems) == priced_before:  # a refused line is reason enough
+            problems.extend(_approval_problems(plan))
         if plan.status in POSTED or invoice.status in POSTED:
             problems.extend(self._lock_problems(plan.date, plan.status))
             if plan.date != invoice.date and not new:

@@ -296,15 +296,20 @@ def contact_summary(record: Contact) -> Json:
     )
 
 
+def _fitting(value: str | None, length: int) -> str | None:
+    """An echoed value, unless it is longer than the field can hold (the reason it was refused)."""
+    return value if value is None or len(value) <= length else None
+
+
 def refused_contact(draft: ContactDraft, messages: Iterable[str]) -> Json:
     """A contact element Xero would not write, echoed with its reasons."""
     return _compact(
         {
             "ContactID": draft.contact_id or ZERO_ID,
-            "ContactNumber": draft.contact_number,
-            "AccountNumber": draft.account_number,
+            "ContactNumber": _fitting(draft.contact_number, 50),
+            "AccountNumber": _fitting(draft.account_number, 50),
             "ContactStatus": draft.status,
-            "Name": draft.name,
+            "Name": _fitting(draft.name, 255),
             "FirstName": draft.first_name,
             "LastName": draft.last_name,
             "EmailAddress": draft.email,
@@ -425,7 +430,7 @@ def refused_invoice(draft: InvoiceDraft, messages: Iterable[str], unit_places: i
         {
             "Type": draft.type,
             "InvoiceID": draft.invoice_id or ZERO_ID,
-            "InvoiceNumber": draft.invoice_number,
+            "InvoiceNumber": _fitting(draft.invoice_number, 255),
             "Reference": draft.reference,
             "HasErrors": True,
             "Contact": (
