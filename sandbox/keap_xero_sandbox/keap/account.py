@@ -294,11 +294,11 @@ class KeapAccount:
     def define_order_field(
         self, label: str, field_type: str, options: list[str] | None = None
     ) -> CustomFieldDefinition:
-        """A new order custom field; its `field_name` is the label without spaces or
-        punctuation, numbered when another field already has that name."""
+        """A new order custom field; its `field_name` is the label's words run together, each
+        capitalised ("Xero Invoice ID" -> XeroInvoiceID), numbered when that name is taken."""
         if any(f.label.lower() == label.lower() for f in self.custom_fields.values()):
             raise BadRequestError(f"An order custom field labelled '{label}' already exists")
-        base = re.sub(r"[^0-9A-Za-z]", "", label) or "Field"
+        base = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", label)) or "Field"
         taken = {f.field_name.lower() for f in self.custom_fields.values()}
         name = base
         for suffix in itertools.count(1):
