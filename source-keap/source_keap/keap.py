@@ -35,7 +35,8 @@ CONTACT_STREAM_FIELDS = (
     f"{CONTACT_FIELDS},middle_name,job_title,contact_type,owner_id,source_type,tag_ids,"
     "create_time,update_time"
 )
-# The order custom field in which destination-keap records the Xero InvoiceID it came from.
+# The order custom field in which destination-keap records the Xero InvoiceID it came from
+# (label "Xero Invoice ID", field name "XeroInvoiceID").
 SYNC_MARKER_FIELD = "XeroInvoiceID"
 
 
@@ -174,13 +175,12 @@ class Account:
         none (then no order was written by it)."""
         if self._marker is None:
             model = get("orders/model", {})
-            fields = model.get("custom_fields") or []
             match = next(
                 (
                     f
-                    for f in fields
-                    if str(f.get("field_name") or f.get("label") or "").lower()
-                    == SYNC_MARKER_FIELD.lower()
+                    for f in model.get("custom_fields") or []
+                    if _folded(f.get("field_name")) == _folded(SYNC_MARKER_FIELD)
+                    or _folded(f.get("label")) == _folded(SYNC_MARKER_FIELD)
                 ),
                 None,
             )
@@ -210,3 +210,8 @@ class Account:
                 "sequence from order IDs: is it an order ID?)",
             )
         return parse_datetime(orders[0]["creation_time"])
+
+
+def _folded(name: Any) -> str:
+    """A field name or label compared as Keap does: case-insensitive, letters and digits only."""
+    return "".join(c for c in str(name or "") if c.isalnum()).lower()

@@ -180,7 +180,11 @@ def invoice_record(
         tax = _sum(li["line_amount"] for li in lines if li["kind"] == "tax")
         subtotal = _sum(li["line_amount"] for li in lines if li["kind"] != "tax")
         total = subtotal + tax
-        amount_paid = money(order.get("total_paid"), currency).amount
+        # Net of refunds, as the contract says: Keap keeps `total_paid` when it refunds.
+        amount_paid = (
+            money(order.get("total_paid"), currency).amount
+            - money(order.get("refund_total"), currency).amount
+        )
         amount_due = total - amount_paid
         settled = amount_due <= 0 and (total > 0 or _keap_status(order) == "PAID")
         when_paid = paid_at(order, payments) if settled else None
@@ -224,8 +228,8 @@ def payment_record(
     default_currency: str | None,
     written_by_sync: bool,
 ) -> dict[str, Any] | None:
-    """The `payments` record of a Keap payment against `order`; None for what is not money
-    received (a pending charge, or the negative entry of a refund)."""
+    """The `payments` record of a Keap payment against `order`; None for what is not a payment
+    received (a pending charge, or the negative entry of a refund, told on its payment)."""
     payment_id = _text(payment.get("id"))
     try:
         currency = currency_of(order, default_currency)
@@ -272,9 +276,13 @@ def _counts(payment: Mapping[str, Any]) -> bool:
 
 
 def _payment_status(payment: Mapping[str, Any]) -> str | None:
+    """Keap's `Payment.status` with its refund: a refunded payment says so; `NONE` is what a
+    voided payment is left with; a `PENDING` charge is not money received yet."""
     if payment.get("refund_payment_id"):
         return "refunded"
-    return "completed" if _counts(payment) else None
+    if _counts(payment):
+        return "completed"
+    return "voided" if str(payment.get("status") or "").upper() == "NONE" else None
 
 
 def _instalments(plan: Any, currency: str) -> list[dict[str, Any]] | None:

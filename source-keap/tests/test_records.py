@@ -241,3 +241,18 @@ def test_the_digest_tells_changes_apart(payloads):
     first = invoice(payloads.order())
     assert digest(first) == digest(invoice(payloads.order()))
     assert digest(first) != digest(invoice(payloads.order(title="Renamed")))
+
+
+def test_a_refund_is_taken_off_what_was_paid(payloads):
+    # Keap keeps total_paid and the PAID status when it refunds; the contract nets refunds.
+    order = payloads.order(
+        status="PAID", total_paid=payloads.cents(10413), refund_total=payloads.cents(4000)
+    )
+    record = invoice(order, payments=[payloads.payment(refund_payment_id="5009")])
+    assert (record["status"], record["amount_paid"], record["amount_due"]) == ("open", 64.13, 40)
+    assert record["paid_at"] is None
+
+
+def test_a_voided_payment_is_reported_voided(payloads):
+    # A voided payment keeps its amount and is left with status NONE.
+    assert payment(payloads, status="NONE")["status"] == "voided"
