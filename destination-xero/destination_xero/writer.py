@@ -76,7 +76,7 @@ class Writer:
             for message in messages:
                 if message.type == Type.RECORD and message.record is not None:
                     record = message.record
-                    self.buffer.append((record.stream, record.data))
+                    self.buffer.append((record.stream, with_nulls(record.stream, record.data)))
                     self.unacknowledged[(record.stream, record.namespace)] += 1
                     if len(self.buffer) >= FLUSH_RECORDS:
                         yield from self.flush()
@@ -162,6 +162,26 @@ class Writer:
             self.unacknowledged.clear()
         state.destinationStats = AirbyteStateStats(recordCount=float(count))
         return AirbyteMessage(type=Type.STATE, state=state)
+
+
+def with_nulls(stream: str, data: Any) -> Any:
+    """The record with its null fields back: the CDK's message serializer drops top-level
+    fields whose value is null, and the contract wants every field present.
+    """
+    nullable = _NULLABLE.get(stream)
+    if not nullable or not isinstance(data, dict) or nullable <= data.keys():
+        return data
+    return {**dict.fromkeys(nullable - data.keys()), **data}
+
+
+_NULLABLE = {
+    contract.name: frozenset(
+        name
+        for name, field in contract.json_schema["properties"].items()
+        if isinstance(field.get("type"), list) and "null" in field["type"]
+    )
+    for contract in (INVOICES, PAYMENTS)
+}
 
 
 def _problem(stream: str, data: Any) -> str | None:

@@ -1,0 +1,97 @@
+"""Payments into the Xero sandbox: applied once, recognised by their reference, removed when
+refunded or voided at the source, rejected with a reason when they cannot apply.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+from invoice_model import examples
+from invoice_model.money import to_decimal
+
+if TYPE_CHECKING:
+    from conftest import MakeConfig, XeroUser
+
+    from keap_xero_sandbox.sandbox import Sandbox
+
+
+def test_a_payment_pays_its_invoice_into_the_payment_account(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    written = kit.write(sandbox_config(), kit.sync([examples.invoice()], [examples.payment()]))
+    assert written.error is None
+    invoice = xero.invoices()["2087"]
+    assert invoice["Status"] == "PAID"
+    [payment] = xero.books()["payments"]
+    assert payment["Account"]["Code"] == "090"
+    assert to_decimal(payment["Amount"]) == Decimal("99.13")
+    assert payment["Reference"] == "Keap payment 5001 · Credit Card · Paid at the door"
+    assert payment["Invoice"]["InvoiceID"] == invoice["InvoiceID"]
+
+
+def test_a_later_payment_finds_its_invoice_with_one_look_up(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    config = sandbox_config()
+    unpaid = [
+        kit.invoice(n, status="open", amount_paid=0, amount_due=99.13, paid_at=None)
+        for n in range(3)
+    ]
+    kit.write(config, kit.sync(unpaid))
+    sandbox.stats.reset()
+    written = kit.write(config, kit.sync(payments=[kit.payment(n) for n in range(3)]))
+    assert written.error is None
+    assert kit.calls(sandbox, "GET", "/Invoices") == 1
+    assert kit.calls(sandbox, "PUT", "/Payments") == 1
+    assert {i["Status"] for i in xero.invoices().values()} == {"PAID"}
+
+
+def test_a_refunded_payment_is_removed_from_xero(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    config = sandbox_config()
+    kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
+    sandbox.stats.reset()
+    written = kit.write(config, kit.sync(payments=[examples.payment(status="refunded")]))
+    assert written.error is None
+    assert kit.calls(sandbox, "POST", "/Payments/<payment_id>") == 1
+    assert [p["Status"] for p in xero.books()["payments"]] == ["DELETED"]
+    assert xero.invoices()["2087"]["Status"] == "AUTHORISED"
+    assert "1 removed" in written.summary
+    # Removing it again is nothing to do.
+    again = kit.write(config, kit.sync(payments=[examples.payment(status="refunded")]))
+    assert (
+        "payments: 0 created, 0 updated, 0 unchanged, 0 left alone, 0 removed, 1 skipped"
+        in again.summary
+    )
+
+
+def test_payments_that_cannot_apply_are_rejected_with_the_reason(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    config = sandbox_config()
+    kit.write(
+        config,
+        kit.sync([kit.invoice(1, status="open", amount_paid=0, amount_due=99.13, paid_at=None)]),
+    )
+    too_much = kit.payment(1, amount=150)
+    orphan = kit.payment(2)
+    written = kit.write(config, kit.sync(payments=[too_much, orphan]))
+    assert written.error is None
+    warnings = sorted(written.warnings)
+    assert warnings[0].startswith("payments record 7001: rejected: Xero refused it: ")
+    assert "exceeds the amount outstanding" in warnings[0]
+    assert warnings[1] == "payments record 7002: rejected: its invoice 5002 is not in Xero"
+    assert xero.books()["payments"] == []
+    # Both are settled: the state after them is echoed.
+    assert written.states[-1].destinationStats.recordCount == 2
+
+
+def test_a_payment_to_a_draft_invoice_is_rejected_by_xero(
+    kit: SimpleNamespace, sandbox_config: MakeConfig
+) -> None:
+    config = sandbox_config(**{"invoices.status": "DRAFT"})
+    written = kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
+    assert "Payments can only be made against Authorised documents" in written.warnings[0]

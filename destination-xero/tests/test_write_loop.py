@@ -1,0 +1,145 @@
+"""The write loop: batches, state echoed only after what precedes it is settled, rejected
+records, the end summary, and what is refused at the start.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import pytest
+from airbyte_cdk.models import DestinationSyncMode, FailureType, Type
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from destination_xero import DestinationXero
+from invoice_model import examples
+
+if TYPE_CHECKING:
+    from conftest import MakeConfig, XeroUser
+
+    from keap_xero_sandbox.sandbox import Sandbox
+
+
+def test_invoices_go_fifty_a_call_and_each_state_counts_its_records(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    invoices = [kit.invoice(n, contact=n % 10) for n in range(130)]
+    written = kit.write(sandbox_config(), kit.sync(invoices, state_every=100))
+    assert written.error is None
+    assert [s.destinationStats.recordCount for s in written.states] == [100, 30]
+    assert [s.stream.stream_state.updated_at for s in written.states] == ["000100", "000130"]
+    assert kit.calls(sandbox, "PUT", "/Invoices") == 3  # 50 + 50, then 30
+    assert len(xero.invoices()) == 130
+
+
+def test_a_state_is_echoed_only_after_the_records_before_it_are_in_xero(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    seen_at_each_state = []
+    messages = kit.sync([kit.invoice(n) for n in range(6)], state_every=3)
+    for message in kit.run(sandbox_config(), messages):
+        if message.type == Type.STATE:
+            seen_at_each_state.append(len(xero.invoices()))
+    assert seen_at_each_state == [3, 6]
+
+
+def test_elements_xero_refuses_reject_only_their_records(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    xero.lock("2024-01-31")
+    invoices = [kit.invoice(n) for n in range(5)]
+    invoices[1]["issue_date"] = invoices[3]["issue_date"] = "2024-01-15"
+    invoices[1]["due_date"] = invoices[3]["due_date"] = "2024-02-15"
+    written = kit.write(sandbox_config(), kit.sync(invoices))
+    assert written.error is None
+    assert sorted(xero.invoices()) == ["5000", "5002", "5004"]
+    assert [w.split(":")[0] for w in written.warnings] == [
+        "invoices record 1001",
+        "invoices record 1003",
+    ]
+    assert all("rejected: Xero refused it: " in w for w in written.warnings)
+    assert "lock date" in written.warnings[0]
+    assert written.states[-1].destinationStats.recordCount == 5
+    assert "invoices: 3 created, 0 updated, 0 unchanged" in written.summary
+    assert "0 skipped, 2 rejected" in written.summary
+
+
+def test_records_breaking_the_contract_are_rejected_before_any_call(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig
+) -> None:
+    broken = examples.invoice(total=100)
+    written = kit.write(sandbox_config(), kit.sync([broken]))
+    assert written.error is None
+    [warning] = written.warnings
+    assert warning.startswith("invoices record 1042: rejected: breaks the record contract: ")
+    assert "total: 100 is not subtotal + tax = 99.13" in warning
+    assert kit.writes(sandbox) == 0
+
+
+def test_with_on_invalid_record_fail_the_sync_stops_after_committing_the_rest(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    first = [kit.invoice(n) for n in range(2)]
+    second = [kit.invoice(2), {**kit.invoice(3), "total": 1}, kit.invoice(4)]
+    messages = kit.sync(first) + kit.sync(second)
+    written = kit.write(sandbox_config(on_invalid_record="fail"), messages)
+    assert written.error is not None
+    assert written.error.failure_type == FailureType.system_error
+    assert "invoices record 1003" in (written.error.message or "")
+    assert len(written.states) == 1  # the state after the invalid record is not echoed
+    assert sorted(xero.invoices()) == ["5000", "5001", "5002", "5004"]
+
+
+def test_records_written_by_the_other_direction_are_skipped(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    written = kit.write(sandbox_config(), kit.sync([examples.invoice(written_by_sync=True)]))
+    assert xero.invoices() == {}
+    assert "1 skipped" in written.summary
+
+
+def test_a_record_sent_twice_in_one_batch_is_written_once_as_its_last_copy(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    older = examples.invoice(reference="First title")
+    newer = examples.invoice(reference="Second title")
+    kit.write(sandbox_config(), kit.sync([older, newer]))
+    assert [i["Reference"] for i in xero.invoices().values()] == ["Second title"]
+
+
+def test_streams_outside_the_contract_are_refused_at_the_start(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig
+) -> None:
+    written = kit.write(sandbox_config(), kit.sync([examples.invoice()]), ["invoices", "orders"])
+    assert written.error is not None
+    assert written.error.failure_type == FailureType.config_error
+    assert "'orders' is not supported" in (written.error.message or "")
+    assert "invoices, payments" in (written.error.message or "")
+    assert sandbox.stats.count("xero") == 0
+
+
+def test_overwrite_is_refused_at_the_start(
+    kit: SimpleNamespace, sandbox_config: MakeConfig
+) -> None:
+    catalog = kit.catalog("invoices", mode=DestinationSyncMode.overwrite)
+    with pytest.raises(AirbyteTracedException, match="'overwrite' is not supported"):
+        list(DestinationXero().write(sandbox_config(), catalog, iter([])))
+
+
+def test_payments_need_a_payment_account(kit: SimpleNamespace, sandbox_config: MakeConfig) -> None:
+    written = kit.write(sandbox_config(payments=None), kit.sync(payments=[examples.payment()]))
+    assert written.error is not None
+    assert "'payments.account_code': is required" in (written.error.message or "")
+
+
+def test_records_whose_null_fields_were_dropped_in_transit_are_whole_again(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    # The CDK's message serializer leaves out top-level fields whose value is null.
+    invoice = {k: v for k, v in examples.invoice().items() if v is not None}
+    payment = {k: v for k, v in examples.payment().items() if v is not None}
+    assert "number" not in invoice
+    assert "invoice_number" not in payment
+    written = kit.write(sandbox_config(), kit.sync([invoice], [payment]))
+    assert written.warnings == []
+    assert xero.invoices()["2087"]["Status"] == "PAID"
