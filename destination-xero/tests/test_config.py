@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import DestinationSyncMode, FailureType
+from airbyte_cdk.test.standard_tests._spec_lint import assert_spec_is_valid
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from destination_xero import DestinationXero
 from destination_xero.config import (
     CUSTOM_CONNECTION,
     SourceTaxLines,
@@ -124,3 +128,34 @@ def test_templates_render_placeholders_and_refuse_to_lose_an_identifier(
     with pytest.raises(RecordError, match="source_invoice_id"):
         number.render({"source_invoice_id": None}, required=True)
     assert number.render({"source_invoice_id": None}, required=False) == "KEAP-"
+
+
+def spec_leaves(schema: dict[str, Any], prefix: str = "") -> set[str]:
+    """Dotted paths of every non-object property of a schema, `oneOf` options included."""
+    found = set()
+    for name, field in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        if field.get("type") != "object":
+            found.add(path)
+        found |= spec_leaves(field, f"{path}.")
+        for option in field.get("oneOf", []):
+            found |= spec_leaves(option, f"{path}.")
+    return found
+
+
+def test_the_spec_marks_every_secret_as_the_cdk_checks() -> None:
+    spec = DestinationXero().spec(logging.getLogger("airbyte"))
+    assert_spec_is_valid(spec, connector_name="destination-xero")
+    assert spec.supported_destination_sync_modes == [
+        DestinationSyncMode.append,
+        DestinationSyncMode.append_dedup,
+    ]
+
+
+def test_every_config_field_is_documented_in_the_readme() -> None:
+    spec = DestinationXero().spec(logging.getLogger("airbyte")).connectionSpecification
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    documented = readme.split("## Config reference")[1].split("\n## ")[0]
+    for path in sorted(spec_leaves(spec)):
+        name = path.rsplit(".", 1)[-1]
+        assert f"`{path}`" in documented or f"`{name}`" in documented, path
