@@ -180,14 +180,9 @@ def invoice_record(
         tax = _sum(li["line_amount"] for li in lines if li["kind"] == "tax")
         subtotal = _sum(li["line_amount"] for li in lines if li["kind"] != "tax")
         total = subtotal + tax
-        # Net of refunds, as the contract says: Keap keeps `total_paid` when it refunds.
-        amount_paid = (
-            money(order.get("total_paid"), currency).amount
-            - money(order.get("refund_total"), currency).amount
-        )
+        amount_paid = _net_paid(order, currency)
         amount_due = total - amount_paid
-        settled = amount_due <= 0 and (total > 0 or _keap_status(order) == "PAID")
-        when_paid = paid_at(order, payments) if settled else None
+        when_paid = paid_at(order, payments) if _settled(order, total, amount_due) else None
         return {
             "source": SOURCE,
             "source_id": order_id,
@@ -213,6 +208,24 @@ def invoice_record(
         }
     except (KeyError, TypeError, ValueError) as error:
         raise KeapRecordError(f"order {order_id}: {error}") from error
+
+
+def paid_in_full(order: Mapping[str, Any], default_currency: str | None) -> bool:
+    """Whether the order's invoice is paid (by Keap's stated total), net of refunds; such an
+    order's record has a `paid_at`."""
+    currency = currency_of(order, default_currency)
+    total = money(order.get("total"), currency).amount
+    return _settled(order, total, total - _net_paid(order, currency))
+
+
+def _net_paid(order: Mapping[str, Any], currency: str) -> Decimal:
+    """Paid net of refunds, as the contract says: Keap keeps `total_paid` when it refunds."""
+    paid = money(order.get("total_paid"), currency).amount
+    return paid - money(order.get("refund_total"), currency).amount
+
+
+def _settled(order: Mapping[str, Any], total: Decimal, amount_due: Decimal) -> bool:
+    return amount_due <= 0 and (total > 0 or _keap_status(order) == "PAID")
 
 
 def keap_total(order: Mapping[str, Any], currency: str) -> Decimal | None:

@@ -312,7 +312,7 @@ class Invoices(OrderPages):
         account = self.context.account
         profile = account.profile(self.get)
         contacts = account.contacts.fetch(self.get, (_contact_id(o) for o, _ in orders))
-        paid = [str(o["id"]) for o, _ in orders if _paid_in_full(o)]
+        paid = [str(o["id"]) for o, _ in orders if records.paid_in_full(o, profile.currency)]
         payments = keap.payments_of_orders(self.get, paid) if paid else {}
         for order, written in orders:
             record = records.invoice_record(
@@ -344,8 +344,9 @@ class Invoices(OrderPages):
 class Payments(OrderPages):
     """One record per payment received, linked to its order and invoice IDs.
 
-    Payments are read with their orders, in the order's modification order (a payment changes
-    its order): with `invoices` on `paid_at`, only those of orders paid in full, once they are.
+    Payments are read with their orders, in the orders' modification order (a payment changes
+    its order): those that changed since the last sync; with `invoices` on `paid_at`, all those
+    of each order paid in full, once it is.
     """
 
     name = "payments"
@@ -364,12 +365,15 @@ class Payments(OrderPages):
     def _records(
         self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
     ) -> Iterable[Mapping[str, Any]]:
+        profile = self.context.account.profile(self.get)
         if self._query.paid_only:
-            orders = [(o, w) for o, w in orders if _paid_in_full(o)]
+            orders = [(o, w) for o, w in orders if records.paid_in_full(o, profile.currency)]
         if not orders:
             return
-        profile = self.context.account.profile(self.get)
         payments = keap.payments_of_orders(self.get, (str(o["id"]) for o, _ in orders))
+        # A payment that changed changed its order at the same moment: those older than the
+        # read were emitted before. An order paid in full brings all its payments.
+        since = None if self._query.paid_only else self._read_from
         for order, written in orders:
             at = self._position_of(order)
             for payment in payments.get(str(order["id"]), []):
@@ -380,7 +384,9 @@ class Payments(OrderPages):
                     default_currency=profile.currency,
                     written_by_sync=written,
                 )
-                if record is not None and self._admit(position, record, at):
+                if record is None or (since and record["updated_at"] < since):
+                    continue
+                if self._admit(position, record, at):
                     yield record
 
 
@@ -436,10 +442,6 @@ class Products(KeapList):
 def _keap_list_schema(name: str) -> Mapping[str, Any]:
     schema = resources.files("source_keap").joinpath("schemas", f"{name}.json")
     return json.loads(schema.read_text("utf-8"))
-
-
-def _paid_in_full(order: Mapping[str, Any]) -> bool:
-    return str(order.get("status") or "").upper() == "PAID"
 
 
 def _contact_id(order: Mapping[str, Any]) -> str:

@@ -1,12 +1,33 @@
-"""Fixtures shared by the tests: Keap REST v2 objects shaped as the official spec (`OrderV2`,
-`Contact`, `Payment`) for the mapping's unit tests."""
+"""Fixtures shared by the tests.
+
+- `payloads`: Keap REST v2 objects shaped as the official spec (`OrderV2`, `Contact`,
+  `Payment`), for the mapping's unit tests;
+- `keap`: the sandbox's Keap emulator on loopback, with helpers to configure and run the
+  connector against it (`SyncRun`): every record a run emits is checked against the contract.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteStateMessage,
+    AirbyteStateMessageSerializer,
+    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
+)
+from airbyte_cdk.test import entrypoint_wrapper
+from airbyte_cdk.test.models import ExpectedOutcome
+
+from invoice_model import STREAMS, problems
+from keap_xero_sandbox import Sandbox
+from source_keap import SourceKeap
 
 
 def cents(amount: int, currency: str = "USD") -> dict[str, Any]:
@@ -119,3 +140,254 @@ def payment(**overrides: Any) -> dict[str, Any]:
 def payloads() -> SimpleNamespace:
     """Builders of spec-shaped Keap objects: `order()`, `contact()`, `payment()`, `item()`..."""
     return SimpleNamespace(cents=cents, item=item, order=order, contact=contact, payment=payment)
+
+
+def _marked(order: Mapping[str, Any], field_id: str) -> bool:
+    return any(v["id"] == field_id and v["content"] for v in order.get("custom_fields") or [])
+
+
+def wire_record(stream: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A contract record as it crossed the Airbyte protocol. The CDK's serializer leaves out the
+    top-level fields whose value is null (nested nulls stay), so each absent field the contract
+    declares is put back as null; a field that may not be null stays missing and fails."""
+    schema = STREAMS[stream].json_schema
+    restored = dict(data)
+    for name, declared in schema["properties"].items():
+        nullable = "null" in (declared.get("type") or []) or "$ref" in declared
+        if name not in restored and nullable:
+            restored[name] = None
+    return restored
+
+
+class SyncRun:
+    """The output of one `read`, with its records checked against the record contract."""
+
+    def __init__(self, output: entrypoint_wrapper.EntrypointOutput) -> None:
+        self.output = output
+        for message in output.records:
+            record = message.record
+            if record.stream in STREAMS:
+                data = wire_record(record.stream, record.data)
+                found = problems(record.stream, data)
+                assert not found, f"{record.stream} {data.get('source_id')}: {found}"
+
+    def records(self, stream: str) -> list[dict[str, Any]]:
+        return [
+            wire_record(m.record.stream, m.record.data)
+            if m.record.stream in STREAMS
+            else m.record.data
+            for m in self.output.records
+            if m.record.stream == stream
+        ]
+
+    def ids(self, stream: str) -> list[str]:
+        key = "source_id" if stream in STREAMS else "id"
+        return [r[key] for r in self.records(stream)]
+
+    def states(self, stream: str) -> list[dict[str, Any]]:
+        return [
+            AirbyteStateMessageSerializer.dump(m.state)["stream"]["stream_state"]
+            for m in self.output.state_messages
+            if m.state.stream.stream_descriptor.name == stream
+        ]
+
+    def state_messages(self, stream: str | None = None) -> list[AirbyteStateMessage]:
+        return [
+            m.state
+            for m in self.output.state_messages
+            if stream is None or m.state.stream.stream_descriptor.name == stream
+        ]
+
+    @property
+    def errors(self) -> list[AirbyteMessage]:
+        return self.output.errors
+
+    def statuses(self, stream: str) -> list[str]:
+        return [status.name for status in self.output.get_stream_statuses(stream)]
+
+
+class KeapSandbox:
+    """The Keap emulator of the sandbox, and the connector's configs and reads against it."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.emulator = sandbox.keap
+        self.account = sandbox.keap.account
+        self.credentials = sandbox.keap.credentials()
+
+    def seed(self, **options: Any) -> dict[str, Any]:
+        return self.sandbox.seed(keap=options)["keap"]
+
+    def config(self, auth: str = "api_key", **values: Any) -> dict[str, Any]:
+        if auth == "api_key":
+            credentials = {
+                "auth_type": "api_key",
+                "api_key": self.credentials["personal_access_token"],
+            }
+        else:
+            credentials = {
+                "auth_type": "oauth2.0",
+                "client_id": self.credentials["client_id"],
+                "client_secret": self.credentials["client_secret"],
+                "refresh_token": self.credentials["refresh_token"],
+            }
+        return {
+            "credentials": credentials,
+            "start_from": {"start_type": "beginning"},
+            "api_url": self.sandbox.url,
+            **values,
+        }
+
+    def read(
+        self,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+        *,
+        fails: bool = False,
+    ) -> SyncRun:
+        output = entrypoint_wrapper.read(
+            SourceKeap(),
+            dict(config),
+            catalog,
+            state,
+            expected_outcome=ExpectedOutcome.EXPECT_EXCEPTION if fails else None,
+        )
+        if not fails:
+            assert not output.errors, output.get_formatted_error_message()
+        return SyncRun(output)
+
+    def calls(self, **filters: Any) -> int:
+        return self.sandbox.stats.count("keap", **filters)
+
+    def orders(self, *, synced: bool | None = False) -> list[dict[str, Any]]:
+        """The account's orders as Keap's API shows them; by default those destination-keap did
+        not write (`synced=None`: all)."""
+        marker = str(self.account.xero_invoice_field.id)
+        orders = self.sandbox.dump("keap")["orders"]
+        if synced is None:
+            return orders
+        return [o for o in orders if _marked(o, marker) == synced]
+
+    def payments(self, order_ids: Any = None) -> list[dict[str, Any]]:
+        """Payments received (refund entries left out), of the given orders or of all."""
+        wanted = None if order_ids is None else {str(i) for i in order_ids}
+        return [
+            p
+            for p in self.sandbox.dump("keap")["payments"]
+            if p["amount"] > 0 and (wanted is None or p["order_ids"][0] in wanted)
+        ]
+
+    def pay(self, order_id: str, amount: str, **values: Any) -> Any:
+        """A manual payment recorded in Keap now (sandbox clock)."""
+        with self.account.lock:
+            return self.account.record_payment(
+                int(order_id),
+                {
+                    "payment_amount": Decimal(amount),
+                    "payment_method_type": "Check",
+                    "apply_to_commissions": False,
+                    **values,
+                },
+            )
+
+    def new_order(
+        self, contact_id: int | None = None, at: dt.datetime | None = None, **values: Any
+    ) -> Any:
+        """A one-time order of one $100 line created now (or `at`)."""
+        with self.account.lock:
+            contact = contact_id or next(iter(self.account.contacts)).id
+            return self.account.create_order(
+                {
+                    "contact_id": contact,
+                    "order_title": "Counter sale",
+                    "order_type": "OFFLINE",
+                    "order_time": at or self.account.now(),
+                    "order_items": [
+                        {
+                            "item_type": "OTHER",
+                            "name": "Consulting",
+                            "quantity": 1,
+                            "price_per_unit": Decimal(100),
+                        }
+                    ],
+                    **values,
+                },
+                at,
+            )
+
+    @staticmethod
+    def catalog(
+        invoices: str | None = "updated_at",
+        *,
+        payments: bool = False,
+        plain: tuple[str, ...] = (),
+        full_refresh: bool = False,
+    ) -> ConfiguredAirbyteCatalog:
+        """A configured catalog: `invoices` on a cursor field (None: not selected), optionally
+        `payments` and the plain streams."""
+        mode = "full_refresh" if full_refresh else "incremental"
+        streams = []
+        if invoices:
+            streams.append(
+                KeapSandbox._configured("invoices", mode, [invoices], source_defined=False)
+            )
+        if payments:
+            streams.append(
+                KeapSandbox._configured("payments", mode, ["updated_at"], source_defined=True)
+            )
+        streams += [
+            KeapSandbox._configured(name, "full_refresh", None, source_defined=False)
+            for name in plain
+        ]
+        return ConfiguredAirbyteCatalogSerializer.load({"streams": streams})
+
+    @staticmethod
+    def _configured(
+        name: str, mode: str, cursor: list[str] | None, *, source_defined: bool
+    ) -> dict[str, Any]:
+        stream: dict[str, Any] = {
+            "name": name,
+            "json_schema": {},
+            "supported_sync_modes": ["full_refresh", "incremental"] if cursor else ["full_refresh"],
+        }
+        if cursor:
+            stream["source_defined_cursor"] = source_defined
+            stream["default_cursor_field"] = cursor
+        configured: dict[str, Any] = {
+            "stream": stream,
+            "sync_mode": mode,
+            "destination_sync_mode": "append_dedup" if cursor else "overwrite",
+        }
+        if cursor:
+            configured["cursor_field"] = cursor
+            configured["primary_key"] = [["source_id"]]
+        return configured
+
+    @staticmethod
+    def last_states(run: SyncRun, *streams: str) -> list[AirbyteStateMessage]:
+        """The last state of each stream of a run, as the platform passes it to the next sync."""
+        last: dict[str, AirbyteStateMessage] = {}
+        for state in run.state_messages():
+            last[state.stream.stream_descriptor.name] = state
+        chosen = [last[name] for name in streams or last]
+        return [
+            AirbyteStateMessageSerializer.load(AirbyteStateMessageSerializer.dump(s))
+            for s in chosen
+        ]
+
+    @staticmethod
+    def utc(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def keap(sandbox: Sandbox) -> KeapSandbox:
+    return KeapSandbox(sandbox)
+
+
+@pytest.fixture
+def frozen(keap: KeapSandbox) -> KeapSandbox:
+    """The Keap sandbox with its clock stopped, so times are exact; tests move it on."""
+    keap.sandbox.clock.freeze()
+    return keap
