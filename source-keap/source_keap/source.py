@@ -7,10 +7,12 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     FailureType,
+    Status,
     SyncMode,
     Type,
 )
@@ -35,16 +37,24 @@ class SourceKeap(AbstractSource):
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, str | None]:
-        """Signs in, resolves the start point and reads one order."""
+        """Signs in, resolves the start point and reads one order; a refusal the user can fix
+        (credential, start point) is a failed check with Keap's reason."""
         try:
             invoices = Invoices(self._sync_context(config))
             invoices.context.account.floor(invoices.get)
-            invoices.get("orders", {"page_size": 1})
+            invoices.get("orders", {"page_size": 1}, "orders")
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
             raise
         return True, None
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        # AbstractSource reports the repr() of the message; the user should read it as written.
+        succeeded, message = self.check_connection(logger, config)
+        if succeeded:
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = self._sync_context(config)
