@@ -48,7 +48,12 @@ class Caller:
     def key(self) -> str | None:
         if self.grant is None or self.tenant is None:
             return None
-        return f"{self.grant.client_id}@{self.tenant}"
+        return limit_key(self.grant.client_id, self.tenant)
+
+
+def limit_key(client_id: str, tenant: str) -> str:
+    """Per-organisation limits are an app's limits with that organisation."""
+    return f"{client_id}@{tenant}"
 
 
 class Gate:
