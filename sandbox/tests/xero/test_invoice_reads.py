@@ -157,3 +157,8 @@ def test_dates_are_rendered_as_xero_renders_them(xero, books):
     updated_ms = int(invoice["UpdatedDateUTC"][6:-7])
     iso = dt.datetime.fromtimestamp(updated_ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert invoice["UpdatedDateUTCString"] == iso
+
+
+def test_search_term_looks_in_numbers_and_references(xero, books):
+    assert numbers(xero.get("/Invoices", params={"searchTerm": "walk"})) == ["K-3"]
+    assert numbers(xero.get("/Invoices", params={"searchTerm": "k-6"})) == ["K-6"]

@@ -455,3 +455,23 @@ def test_the_end_of_year_lock_date_is_named_when_it_is_the_later(xero, sandbox):
     assert errors(answer.json()["Invoices"][0]) == [
         "The document date cannot be before the end of year lock date, 31 Dec 2023."
     ]
+
+
+def test_a_zero_value_invoice_is_paid_as_soon_as_it_is_approved(xero):
+    contact = xero.new_contact()["ContactID"]
+    invoice = xero.new_invoice(contact, LineItems=[xero.line(UnitAmount=0)])
+    assert invoice["Status"] == "PAID"
+    assert invoice["AmountDue"] == 0
+    draft = xero.new_invoice(contact, Status="DRAFT", LineItems=[xero.line(UnitAmount=0)])
+    assert draft["Status"] == "DRAFT"
+
+
+def test_contact_details_sent_with_an_invoice_update_the_contact(xero):
+    ada = xero.new_contact("Ada")
+    body = xero.invoice_body(
+        "", Contact={"ContactID": ada["ContactID"], "EmailAddress": "ada@example.com"}
+    )
+    xero.only(xero.put("/Invoices", {"Invoices": [body]}), "Invoices")
+    contact = xero.only(xero.get(f"/Contacts/{ada['ContactID']}"), "Contacts")
+    assert contact["EmailAddress"] == "ada@example.com"
+    assert contact["IsCustomer"] is True

@@ -101,3 +101,9 @@ def test_an_unparseable_where_is_xeros_query_parse_exception(xero):
 def test_unknown_endpoints_answer_404_after_authentication(xero, sandbox):
     assert xero.get("/NoSuchThing").status_code == 404
     assert requests.get(f"{sandbox.url}/api.xro/2.0/NoSuchThing", timeout=30).status_code == 401
+
+
+def test_one_tax_rate_by_tax_type(xero):
+    rate = xero.only(xero.get("/TaxRates/TAX002"), "TaxRates")
+    assert rate["Name"] == "Sales Tax (California)"
+    assert xero.get("/TaxRates/NOPE").status_code == 404
