@@ -240,9 +240,9 @@ def payment_draft(data: Json) -> PaymentDraft:
     )
 
 
-def drafts(raw: bytes, key: str, read: Callable[[Json], T]) -> list[tuple[T, Json]]:
-    """Every element of a write body as a draft (with the element as sent)."""
-    return [(read(element), element) for element in elements(raw, key)]
+def drafts(raw: bytes, key: str, read: Callable[[Json], T]) -> list[T]:
+    """Every element of a write body as a draft; one unreadable element fails them all."""
+    return [read(element) for element in elements(raw, key)]
 
 
 # queries and headers

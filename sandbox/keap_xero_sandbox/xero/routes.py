@@ -26,11 +26,11 @@ from keap_xero_sandbox.xero.errors import (
     PostDataInvalid,
     QueryParseException,
     ValidationException,
-    XeroError,
     json_response,
 )
 from keap_xero_sandbox.xero.identity import TokenError
 from keap_xero_sandbox.xero.ledger import ContactQuery, InvoiceQuery, Ledger
+from keap_xero_sandbox.xero.models import InvoiceDraft
 from keap_xero_sandbox.xero.queries import ListQuery
 from keap_xero_sandbox.xero.where import WhereError
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 API = "/api.xro/2.0"
 T = TypeVar("T")
+D = TypeVar("D")
 View = Callable[..., Response]
 
 
@@ -119,12 +120,36 @@ def accounting_blueprint(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 
                 key = request.headers.get("Idempotency-Key")
                 with ledger.lock:
                     if not key:
-                        return _answered(view, ledger, kwargs)
+                        return view(ledger, **kwargs)
                     return emulator.idempotently(caller, key, lambda: view(ledger, **kwargs))
 
             return emulator.serve(answer)
 
         return endpoint
+
+    def batch(
+        resource: str,
+        drafts: Sequence[D],
+        save: Callable[[D], dict[str, Any]],
+        refuse: Callable[[D, list[str]], dict[str, Any]],
+        *,
+        summarize: bool,
+    ) -> Response:
+        """Write each element on its own: the valid ones are written whatever becomes of the
+        others. With `summarize` (Xero's default) refusals make a 400 listing only them;
+        without, every element comes back in order, refused ones with their reasons.
+        """
+        answered, refused = [], []
+        for draft in drafts:
+            try:
+                answered.append(save(draft))
+            except ElementInvalid as invalid:
+                echoed = refuse(draft, invalid.messages)
+                answered.append(echoed)
+                refused.append(echoed)
+        if refused and summarize:
+            raise ValidationException(refused)
+        return emulator.envelope(resource, answered)
 
     # settings
 
@@ -209,22 +234,21 @@ def accounting_blueprint(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 
             found = ledger.contact_by_number(contact_key)
         return emulator.envelope("Contacts", [render.contact(found)])
 
-    def write_contacts(ledger: Ledger, *, create_only: bool, contact_id: str | None = None):
-        summarize = binding.flag(request.args, "summarizeErrors", default=True)
-        written, refused = [], []
-        for draft, _ in binding.drafts(request.get_data(), "Contacts", binding.contact_draft):
-            if contact_id is not None:
-                draft.contact_id = contact_id
-            try:
-                saved = ledger.save_contact(draft, create_only=create_only)
-                written.append(render.contact(saved, written=True))
-            except ElementInvalid as invalid:
-                echoed = render.refused_contact(draft, invalid.messages)
-                written.append(echoed)
-                refused.append(echoed)
-        if refused and (summarize or contact_id is not None):
-            raise ValidationException(refused)
-        return emulator.envelope("Contacts", written)
+    def write_contacts(
+        ledger: Ledger, *, create_only: bool, contact_id: str | None = None
+    ) -> Response:
+        drafts = binding.drafts(request.get_data(), "Contacts", binding.contact_draft)
+        for draft in drafts:
+            draft.contact_id = contact_id or draft.contact_id
+        return batch(
+            "Contacts",
+            drafts,
+            lambda draft: render.contact(
+                ledger.save_contact(draft, create_only=create_only), written=True
+            ),
+            render.refused_contact,
+            summarize=contact_id is not None or _summarize(),
+        )
 
     @bp.put("/Contacts")
     @write
@@ -285,23 +309,25 @@ def accounting_blueprint(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 
         places = binding.unit_places(request.args)
         return emulator.envelope("Invoices", [render.invoice(found, ledger, unit_places=places)])
 
-    def write_invoices(ledger: Ledger, *, create_only: bool, invoice_id: str | None = None):
-        summarize = binding.flag(request.args, "summarizeErrors", default=True)
+    def write_invoices(
+        ledger: Ledger, *, create_only: bool, invoice_id: str | None = None
+    ) -> Response:
         places = binding.unit_places(request.args)
-        written, refused = [], []
-        for draft, _ in binding.drafts(request.get_data(), "Invoices", binding.invoice_draft):
-            if invoice_id is not None:
-                draft.invoice_id = invoice_id
-            try:
-                saved = ledger.save_invoice(draft, create_only=create_only, unit_places=places)
-                written.append(render.invoice(saved, ledger, unit_places=places, written=True))
-            except ElementInvalid as invalid:
-                echoed = render.refused_invoice(draft, invalid.messages, places)
-                written.append(echoed)
-                refused.append(echoed)
-        if refused and (summarize or invoice_id is not None):
-            raise ValidationException(refused)
-        return emulator.envelope("Invoices", written)
+        drafts = binding.drafts(request.get_data(), "Invoices", binding.invoice_draft)
+        for draft in drafts:
+            draft.invoice_id = invoice_id or draft.invoice_id
+
+        def save(draft: InvoiceDraft) -> dict[str, Any]:
+            saved = ledger.save_invoice(draft, create_only=create_only, unit_places=places)
+            return render.invoice(saved, ledger, unit_places=places, written=True)
+
+        return batch(
+            "Invoices",
+            drafts,
+            save,
+            lambda draft, messages: render.refused_invoice(draft, messages, places),
+            summarize=invoice_id is not None or _summarize(),
+        )
 
     @bp.put("/Invoices")
     @write
@@ -333,22 +359,16 @@ def accounting_blueprint(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 
         return emulator.envelope("Payments", [render.payment(ledger.payment(payment_id), ledger)])
 
     def write_payments(ledger: Ledger, *, many: bool) -> Response:
-        summarize = many and binding.flag(request.args, "summarizeErrors", default=True)
-        elements = binding.drafts(request.get_data(), "Payments", binding.payment_draft)
-        if not many and len(elements) != 1:
+        drafts = binding.drafts(request.get_data(), "Payments", binding.payment_draft)
+        if not many and len(drafts) != 1:
             raise PostDataInvalid("POST /Payments takes one payment; PUT /Payments takes many")
-        written, refused = [], []
-        for draft, _ in elements:
-            try:
-                saved = ledger.create_payment(draft)
-                written.append(render.payment(saved, ledger, written=True))
-            except ElementInvalid as invalid:
-                echoed = render.refused_payment(draft, invalid.messages)
-                written.append(echoed)
-                refused.append(echoed)
-        if refused and (summarize or not many):
-            raise ValidationException(refused)
-        return emulator.envelope("Payments", written)
+        return batch(
+            "Payments",
+            drafts,
+            lambda draft: render.payment(ledger.create_payment(draft), ledger, written=True),
+            render.refused_payment,
+            summarize=not many or _summarize(),
+        )
 
     @bp.put("/Payments")
     @write
@@ -390,11 +410,8 @@ def accounting_blueprint(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 
     return bp
 
 
-def _answered(view: Callable[..., Response], ledger: Ledger, kwargs: dict[str, Any]) -> Response:
-    try:
-        return view(ledger, **kwargs)
-    except XeroError as error:
-        return error.response()
+def _summarize() -> bool:
+    return binding.flag(request.args, "summarizeErrors", default=True)
 
 
 def _list_query(*, with_since: bool = True) -> ListQuery:
