@@ -1,0 +1,121 @@
+"""Signing in: OAuth with Keap's rotating refresh tokens (handed back as CONNECTOR_CONFIG control
+messages), API keys, and refusals reported as config errors naming the credential.
+
+The OAuth tests run the `source-keap` command, as the platform does, and read its stdout.
+"""
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, Status
+
+from source_keap import SourceKeap
+
+SOURCE_KEAP = str(Path(sys.executable).with_name("source-keap"))
+
+
+def run_cli(tmp_path, config, catalog):
+    """`source-keap read` in its own process: its messages, and its exit code."""
+    config_file, catalog_file = tmp_path / "config.json", tmp_path / "catalog.json"
+    config_file.write_text(json.dumps(config))
+    catalog_file.write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog)))
+    done = subprocess.run(  # noqa: S603 (our own console script, on a loopback sandbox)
+        [SOURCE_KEAP, "read", "--config", str(config_file), "--catalog", str(catalog_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines()], done.returncode, done.stdout
+
+
+def of_type(messages, kind):
+    return [m for m in messages if m["type"] == kind]
+
+
+def test_oauth_rotates_the_refresh_token_and_hands_it_back(keap, tmp_path):
+    keap.seed(orders=20)
+    config, streams = keap.config("oauth2.0"), keap.catalog("updated_at")
+    old_refresh_token = config["credentials"]["refresh_token"]
+
+    messages, code, stdout = run_cli(tmp_path, config, streams)
+    assert code == 0
+    assert len(of_type(messages, "RECORD")) == len(keap.orders())
+    (control,) = of_type(messages, "CONTROL")
+    assert control["control"]["type"] == "CONNECTOR_CONFIG"
+    rotated = control["control"]["connectorConfig"]["config"]
+    assert rotated["credentials"]["refresh_token"] not in ("", old_refresh_token)
+    assert rotated["credentials"]["access_token"]
+    # The secrets appear in the control message only, never in logs or errors.
+    others = [line for line in stdout.splitlines() if '"CONTROL"' not in line]
+    assert not any(rotated["credentials"]["refresh_token"] in line for line in others)
+    assert not any(config["credentials"]["client_secret"] in line for line in others)
+
+    # The old refresh token is spent: a sync that did not keep the new one fails, and says why.
+    messages, code, _ = run_cli(tmp_path, config, streams)
+    assert code != 0
+    error = of_type(messages, "TRACE")[-1]["trace"]["error"]
+    assert error["failure_type"] == "config_error"
+    assert "credentials.refresh_token" in error["message"]
+
+    # The handed-back config works, with its access token, without refreshing again.
+    messages, code, _ = run_cli(tmp_path, rotated, streams)
+    assert code == 0
+    assert of_type(messages, "CONTROL") == []
+    assert len(of_type(messages, "RECORD")) == len(keap.orders())
+
+
+def test_an_access_token_keap_expired_early_is_refreshed_once_and_the_call_retried(keap, tmp_path):
+    keap.seed(orders=5)
+    streams = keap.catalog("updated_at")
+    messages, _, _ = run_cli(tmp_path, keap.config("oauth2.0"), streams)
+    rotated = of_type(messages, "CONTROL")[0]["control"]["connectorConfig"]["config"]
+
+    # A day later on Keap's clock the token is dead, though the connector's clock says otherwise.
+    keap.sandbox.clock.advance(25 * 3600)
+    messages, code, _ = run_cli(tmp_path, rotated, streams)
+    assert code == 0
+    assert len(of_type(messages, "RECORD")) == len(keap.orders())
+    (control,) = of_type(messages, "CONTROL")
+    again = control["control"]["connectorConfig"]["config"]["credentials"]["refresh_token"]
+    assert again != rotated["credentials"]["refresh_token"]
+    assert keap.calls(status=401) == 1
+
+
+def test_personal_access_tokens_and_service_account_keys_are_sent_as_api_keys(keap):
+    keap.seed(orders=8)
+    for key in ("personal_access_token", "service_account_key"):
+        config = keap.config()
+        config["credentials"]["api_key"] = keap.credentials[key]
+        run = keap.read(config, keap.catalog("updated_at"))
+        assert len(run.ids("invoices")) == len(keap.orders())
+    assert keap.calls(status=401) == 0
+
+
+def test_a_refused_api_key_is_a_config_error_naming_it(keap):
+    keap.seed(orders=3)
+    config = keap.config()
+    config["credentials"]["api_key"] = "KeapAK-revoked-or-mistyped"
+
+    status = SourceKeap().check(logging.getLogger("test"), config)
+    assert status.status == Status.FAILED
+    assert status.message.startswith(
+        "Config field 'credentials.api_key': Keap rejected the API key"
+    )
+
+    run = keap.read(config, keap.catalog("updated_at"), fails=True)
+    error = run.errors[0].trace.error
+    assert error.failure_type.value == "config_error"
+    assert "credentials.api_key" in error.message
+    assert "Traceback" not in error.message
+
+
+def test_a_refused_refresh_token_fails_the_check_naming_it(keap):
+    config = keap.config("oauth2.0")
+    config["credentials"]["refresh_token"] = "not-a-keap-refresh-token"
+    status = SourceKeap().check(logging.getLogger("test"), config)
+    assert status.status == Status.FAILED
+    assert "credentials.refresh_token" in status.message
