@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import threading
 import zoneinfo
 from collections import defaultdict
@@ -127,11 +128,21 @@ class Ledger:
         }
         self._invoices_by_number: defaultdict[str, set[str]] = defaultdict(set)
         self._next_invoice_number = 1
+        self._serial = itertools.count()
+        self._changes: dict[str, int] = {}  # record ID -> serial of its last change
         self.new_id: Callable[[], str] = new_id  # seeding swaps in a seeded generator
         self._invoice_fields = invoice_fields(self.contacts.get)
         self._payment_fields = payment_fields(self.invoices.get)
 
-    # time
+    # time and order
+
+    def _changed(self, table: dict[str, T], record_id: str, record: T) -> None:
+        """Record a change: tables and `_changes` keep records in the order of their last
+        change, the order of UpdatedDateUTC (Xero's default) also within one millisecond.
+        """
+        table.pop(record_id, None)
+        table[record_id] = record
+        self._changes[record_id] = next(self._serial)
 
     def now(self) -> dt.datetime:
         """The sandbox clock to the millisecond, as Xero keeps UpdatedDateUTC."""
@@ -260,7 +271,7 @@ class Ledger:
             index = self._contacts_by[field]
             for value in values:
                 found.update(index.get(value, ()))
-        return [self.contacts[i] for i in self.contacts if i in found] if found else []
+        return [self.contacts[i] for i in sorted(found, key=self._changes.__getitem__)]
 
     def save_contact(self, draft: ContactDraft, *, create_only: bool) -> Contact:
         """Create a contact, or (unless `create_only`) update the one the draft names."""
@@ -278,7 +289,7 @@ class Ledger:
         if draft.contact_number:
             ids = self._contacts_by["ContactNumber"].get(draft.contact_number.casefold())
             if ids:
-                return self.contacts[min(ids, key=list(self.contacts).index)]
+                return self.contacts[min(ids, key=self._changes.__getitem__)]
         if draft.name:
             return self._active_contact_named(draft.name)
         return None
@@ -294,14 +305,12 @@ class Ledger:
         if not name:
             raise ElementInvalid("The contact name must be specified")
         contact = Contact(contact_id=self.new_id(), name=name, updated=self.now())
-        return self._apply_contact(contact, draft, new=True)
+        return self._apply_contact(contact, draft)
 
     def _update_contact(self, contact: Contact, draft: ContactDraft) -> Contact:
         return self._apply_contact(contact, replace(draft, name=draft.name or contact.name))
 
-    def _apply_contact(
-        self, contact: Contact, draft: ContactDraft, *, new: bool = False
-    ) -> Contact:
+    def _apply_contact(self, contact: Contact, draft: ContactDraft) -> Contact:
         name = (draft.name or contact.name).strip()
         status = draft.status or contact.status
         problems = []
@@ -337,11 +346,7 @@ class Ledger:
             if value is not None:
                 setattr(contact, attribute, value)
         contact.updated = self.now()
-        if new:
-            self.contacts[contact.contact_id] = contact
-        else:  # keep the ledger's order by last update, as Xero's default order has it
-            self.contacts.pop(contact.contact_id)
-            self.contacts[contact.contact_id] = contact
+        self._changed(self.contacts, contact.contact_id, contact)
         self._index_contact(contact)
         return contact
 
@@ -421,7 +426,7 @@ class Ledger:
                         found.add(str(value).lower())
                 else:
                     found.update(self._invoices_by_number.get(str(value).casefold(), ()))
-        return [self.invoices[i] for i in self.invoices if i in found] if found else []
+        return [self.invoices[i] for i in sorted(found, key=self._changes.__getitem__)]
 
     def save_invoice(self, draft: InvoiceDraft, *, create_only: bool, unit_places: int) -> Invoice:
         """Create an invoice, or (unless `create_only`) update the one the draft names by
@@ -526,8 +531,7 @@ class Ledger:
         if invoice.type == "ACCPAY":
             invoice.reference = None
         self._total(invoice)
-        if new:
-            self.invoices[invoice.invoice_id] = invoice
+        self._changed(self.invoices, invoice.invoice_id, invoice)
         self._index_invoice(invoice)
         if invoice.type == "ACCREC":
             contact.is_customer = True
@@ -796,8 +800,7 @@ class Ledger:
             invoice.fully_paid_on = invoice.fully_paid_on or invoice.date
         invoice.status = status
         invoice.updated = self.now()
-        self.invoices.pop(invoice.invoice_id)
-        self.invoices[invoice.invoice_id] = invoice
+        self._changed(self.invoices, invoice.invoice_id, invoice)
 
     def _check_lock(self, date: dt.date, status: str) -> None:
         problems = self._lock_problems(date, status)
@@ -882,7 +885,7 @@ class Ledger:
             reference=draft.reference,
             is_reconciled=bool(draft.is_reconciled),
         )
-        self.payments[payment.payment_id] = payment
+        self._changed(self.payments, payment.payment_id, payment)
         invoice.payment_ids.append(payment.payment_id)
         invoice.amount_paid += amount
         if invoice.amount_due == 0:
@@ -936,8 +939,7 @@ class Ledger:
         self._check_lock(payment.date, "AUTHORISED")
         payment.status = "DELETED"
         payment.updated = self.now()
-        self.payments.pop(payment.payment_id)
-        self.payments[payment.payment_id] = payment
+        self._changed(self.payments, payment.payment_id, payment)
         invoice.payment_ids.remove(payment.payment_id)
         invoice.amount_paid -= payment.amount
         invoice.fully_paid_on = None
