@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Response
 
-ROUTE_NOT_FOUND = "The resource you're looking for cannot be found"
+ROUTE_NOT_FOUND = "The resource you have specified cannot be found"
 XERO_500_DETAIL = (
     "An error occurred in Xero. Check the API Status page http://status.developer.xero.com for "
     "current service status. Contact the API support team at api@xero.com for more assistance."

@@ -900,8 +900,11 @@ class Ledger:
         if draft.invoice_id:
             invoice = self.invoices.get(draft.invoice_id.lower())
         elif draft.invoice_number:
-            live = [i for i in self.invoices_numbered(draft.invoice_number) if i.status in POSTED]
-            invoice = live[0] if live else None
+            numbered = [
+                i for i in self.invoices_numbered(draft.invoice_number) if i.status != "DELETED"
+            ]
+            numbered.sort(key=lambda i: i.status not in POSTED)  # a payable one first
+            invoice = numbered[0] if numbered else None
         else:
             problems.append("Invoice, CreditNote, Prepayment or Overpayment must be specified")
             return None

@@ -208,3 +208,14 @@ def test_payments_dated_in_a_locked_period_are_refused(xero, sandbox):
     )
     delete = xero.post(f"/Payments/{payment['PaymentID']}", {"Payments": [{"Status": "DELETED"}]})
     assert delete.status_code == 400
+
+
+def test_a_payment_by_number_for_a_draft_says_it_is_not_authorised(xero):
+    xero.new_invoice(InvoiceNumber="K-88", Status="DRAFT")
+    refused = xero.post(
+        "/Payments",
+        {"Invoice": {"InvoiceNumber": "K-88"}, "Account": {"Code": "090"}, "Amount": 5},
+    )
+    assert refused.json()["Elements"][0]["ValidationErrors"] == [
+        {"Message": "Payments can only be made against Authorised documents"}
+    ]
