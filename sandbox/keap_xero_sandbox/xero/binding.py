@@ -35,6 +35,18 @@ Json = Mapping[str, Any]
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+INVOICE_TYPES = (
+    "ACCPAY",
+    "ACCPAYCREDIT",
+    "APOVERPAYMENT",
+    "APPREPAYMENT",
+    "ACCREC",
+    "ACCRECCREDIT",
+    "AROVERPAYMENT",
+    "ARPREPAYMENT",
+)
+INVOICE_STATUSES = ("DRAFT", "SUBMITTED", "DELETED", "AUTHORISED", "PAID", "VOIDED")
+PAYMENT_STATUSES = ("AUTHORISED", "DELETED")
 ADDRESS_TYPES = ("POBOX", "STREET")
 PHONE_TYPES = ("DEFAULT", "DDI", "MOBILE", "FAX", "OFFICE")
 
@@ -202,7 +214,7 @@ def invoice_draft(data: Json) -> InvoiceDraft:
     lines = _objects(data, "LineItems")
     return InvoiceDraft(
         invoice_id=_text(data, "InvoiceID"),
-        type=_text(data, "Type"),
+        type=_one_of(_text(data, "Type"), INVOICE_TYPES, "invoice Type"),
         contact=None if contact is None else contact_ref(contact),
         line_items=None if lines is None else [line_draft(line) for line in lines],
         date=_date(data, "Date"),
@@ -214,7 +226,7 @@ def invoice_draft(data: Json) -> InvoiceDraft:
         reference=_text(data, "Reference"),
         currency_code=(_text(data, "CurrencyCode") or "").upper() or None,
         currency_rate=_decimal(data, "CurrencyRate"),
-        status=(_text(data, "Status") or "").upper() or None,
+        status=_one_of(_text(data, "Status"), INVOICE_STATUSES, "invoice Status"),
         url=_text(data, "Url"),
         branding_theme_id=_text(data, "BrandingThemeID"),
         sent_to_contact=_bool(data, "SentToContact"),
@@ -236,7 +248,7 @@ def payment_draft(data: Json) -> PaymentDraft:
         currency_rate=_decimal(data, "CurrencyRate"),
         reference=_text(data, "Reference"),
         is_reconciled=_bool(data, "IsReconciled"),
-        status=(_text(data, "Status") or "").upper() or None,
+        status=_one_of(_text(data, "Status"), PAYMENT_STATUSES, "payment Status"),
     )
 
 
