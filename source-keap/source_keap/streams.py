@@ -34,6 +34,7 @@ from invoice_model.connector.http import RetryAfterBackoff
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
 from source_keap.auth import Credential
+from source_keap.catalog import airbyte_schema
 from source_keap.errors import KeapErrorHandler, KeapUsage
 from source_keap.keap import Account, keap_filter
 from source_keap.state import ReadPosition
@@ -43,8 +44,8 @@ SPIKE_LIMIT_API_KEY = 10
 SPIKE_LIMIT_OAUTH = 25
 SECOND = timedelta(seconds=1)
 # The CDK asks for a stream's schema for every record it emits: build each once.
-_INVOICES_SCHEMA = INVOICES.json_schema
-_PAYMENTS_SCHEMA = PAYMENTS.json_schema
+_INVOICES_SCHEMA = airbyte_schema(INVOICES.json_schema)
+_PAYMENTS_SCHEMA = airbyte_schema(PAYMENTS.json_schema)
 
 
 @dataclass
