@@ -77,9 +77,11 @@ class PaymentWriter:
     def _plan(self, record: Mapping[str, Any], number: str) -> _Payment | Result:
         """A payment to create or delete, or what became of the record without a call."""
         invoice = self.ledger.get(number)
-        if invoice is None:
-            return Result(Outcome.REJECTED, f"its invoice {number} is not in Xero")
         key = payment_key(record)
+        if invoice is None:
+            if record["status"] != "completed":
+                return Result(Outcome.SKIPPED)  # never written, so nothing to remove
+            return Result(Outcome.REJECTED, f"its invoice {number} is not in Xero")
         if record["status"] != "completed":
             return (
                 _Payment(record, invoice) if invoice.payments.get(key) else Result(Outcome.SKIPPED)

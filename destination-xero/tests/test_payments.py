@@ -95,3 +95,13 @@ def test_a_payment_to_a_draft_invoice_is_rejected_by_xero(
     config = sandbox_config(**{"invoices.status": "DRAFT"})
     written = kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
     assert "Payments can only be made against Authorised documents" in written.warnings[0]
+
+
+def test_a_refund_of_a_payment_never_written_is_nothing_to_do(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig
+) -> None:
+    written = kit.write(sandbox_config(), kit.sync(payments=[kit.payment(9, status="voided")]))
+    assert written.warnings == []
+    assert "payments: 0 created" in written.summary
+    assert "1 skipped, 0 rejected" in written.summary
+    assert kit.writes(sandbox) == 0
