@@ -149,13 +149,16 @@ class XeroClient:
     def pages(
         self, path: str, key: str, params: Mapping[str, Any] | None = None
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a paged list, 1,000 at a time, until a short page."""
+        """Every page of a paged list, 1,000 at a time, until the last (as `pagination` says) or
+        a short one.
+        """
         page = 1
         while True:
             body = self.get(path, {**(params or {}), "page": page, "pageSize": PAGE_SIZE})
             items = body.get(key) or []
             yield items
-            if len(items) < PAGE_SIZE:
+            page_count = (body.get("pagination") or {}).get("pageCount")
+            if len(items) < PAGE_SIZE or (isinstance(page_count, int) and page >= page_count):
                 return
             page += 1
 

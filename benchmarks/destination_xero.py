@@ -1,0 +1,222 @@
+"""Benchmark of destination-xero: 10,000 invoices, 10,000 payments, 2,000 contacts.
+
+`destination-xero write` runs as a subprocess (its peak memory is its own, from `wait4`) against
+an in-process sandbox on loopback, three times:
+
+1. rate limits off, on a fresh organisation: Xero calls, calls per record, records per second;
+2. the same records again on the organisation run 1 left: what a rerun costs (look-ups only);
+3. Xero's real limits (60 calls a minute, 5 in flight), on a sandbox clock running faster than
+   real time: wall time as the sandbox clock measured it, i.e. as long as it would take Xero.
+
+Records come as a source sends them: the invoices, then the payments, with a state message
+every 1,000 records. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from destination_xero_records import invoices_and_payments
+
+from keap_xero_sandbox.sandbox import Sandbox
+from keap_xero_sandbox.server import SandboxServer
+
+INVOICES = 10_000
+CONTACTS = 2_000
+STATE_EVERY = 1_000
+# Sandbox seconds per real second in the rate-limited run. The connector's own work counts
+# this many times over on the sandbox clock, so it is kept low: Xero's limit (60 calls a
+# minute) is what should set the pace.
+CLOCK_SPEED = 4.0
+CONNECTOR = Path(sys.executable).with_name("destination-xero")
+
+
+@dataclass
+class Run:
+    name: str
+    calls: int
+    calls_429: int
+    real_seconds: float
+    sandbox_seconds: float
+    peak_rss_mib: float
+    states_echoed: int
+    by_endpoint: dict[str, int]
+
+
+def messages(path: Path) -> int:
+    """Write the input of `write` to `path`; returns the number of records."""
+    pairs = list(invoices_and_payments(INVOICES, CONTACTS))
+    count = 0
+    with path.open("w") as out:
+        for stream, records in (
+            ("invoices", [i for i, _ in pairs]),
+            ("payments", [p for _, p in pairs]),
+        ):
+            for n, record in enumerate(records, 1):
+                out.write(json.dumps(_record(stream, record)) + "\n")
+                count += 1
+                if n % STATE_EVERY == 0 or n == len(records):
+                    out.write(json.dumps(_state(stream, record["updated_at"])) + "\n")
+    return count
+
+
+def _record(stream: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}}
+
+
+def _state(stream: str, cursor: str) -> dict[str, Any]:
+    return {
+        "type": "STATE",
+        "state": {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": stream},
+                "stream_state": {"updated_at": cursor},
+            },
+        },
+    }
+
+
+def catalog() -> dict[str, Any]:
+    return {
+        "streams": [
+            {
+                "stream": {
+                    "name": name,
+                    "json_schema": {},
+                    "supported_sync_modes": ["incremental"],
+                },
+                "sync_mode": "incremental",
+                "destination_sync_mode": "append_dedup",
+                "primary_key": [["source_id"]],
+            }
+            for name in ("invoices", "payments")
+        ]
+    }
+
+
+def write(sandbox: Sandbox, config: dict[str, Any], input_path: Path, work: Path, name: str) -> Run:
+    config_path = work / f"{name}-config.json"
+    config_path.write_text(json.dumps(config))
+    catalog_path = work / "catalog.json"
+    catalog_path.write_text(json.dumps(catalog()))
+    output_path = work / f"{name}-output.jsonl"
+    sandbox.stats.reset()
+    sandbox_start = sandbox.clock.now()
+    start = time.perf_counter()
+    with input_path.open() as stdin, output_path.open("w") as stdout:
+        process = subprocess.Popen(  # noqa: S603 (our own console script)
+            [str(CONNECTOR), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
+            stdin=stdin,
+            stdout=stdout,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    real = time.perf_counter() - start
+    sandbox_seconds = (sandbox.clock.now() - sandbox_start).total_seconds()
+    if os.waitstatus_to_exitcode(status) != 0:
+        tail = output_path.read_text().splitlines()[-5:]
+        raise SystemExit(f"{name}: destination-xero failed:\n" + "\n".join(tail))
+    states = sum(1 for line in output_path.open() if '"type":"STATE"' in line)
+    snapshot = sandbox.stats.snapshot()
+    return Run(
+        name=name,
+        calls=sandbox.stats.count("xero"),
+        calls_429=sandbox.stats.count("xero", status=429),
+        real_seconds=real,
+        sandbox_seconds=sandbox_seconds,
+        peak_rss_mib=usage.ru_maxrss / 1024,
+        states_echoed=states,
+        by_endpoint={k: v for k, v in snapshot["by_endpoint"].items() if k.startswith("xero ")},
+    )
+
+
+def destination_config(sandbox: Sandbox) -> dict[str, Any]:
+    """The sandbox's custom connection and the demo company's accounts."""
+    credentials = sandbox.xero.credentials()["custom_connection"]
+    return {
+        "credentials": {
+            "auth_type": "custom_connection",
+            "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"],
+        },
+        "invoices": {
+            "sales_account_code": "200",
+            "shipping_account_code": "210",
+            "tax": {"mode": "source_tax_lines", "tax_account_code": "820"},
+        },
+        "payments": {"account_code": "090"},
+        "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
+    }
+
+
+def organisation_counts(sandbox: Sandbox) -> dict[str, int]:
+    return sandbox.xero.ledger(sandbox.xero.default_ledger_id).counts()
+
+
+def main() -> int:
+    records = 0
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory() as tmp, SandboxServer() as server:
+        work = Path(tmp)
+        input_path = work / "input.jsonl"
+        records = messages(input_path)
+        sandbox = server.sandbox
+
+        sandbox.reset()
+        sandbox.xero.limits.enabled = False
+        runs.append(
+            write(sandbox, destination_config(sandbox), input_path, work, "fresh, limits off")
+        )
+        counts = organisation_counts(sandbox)
+        runs.append(
+            write(sandbox, destination_config(sandbox), input_path, work, "rerun, limits off")
+        )
+        if organisation_counts(sandbox) != counts:
+            raise SystemExit("the rerun changed the organisation")
+
+        sandbox.reset()
+        sandbox.clock.set_speed(CLOCK_SPEED)
+        runs.append(
+            write(sandbox, destination_config(sandbox), input_path, work, "fresh, real limits")
+        )
+
+    print(
+        f"{records:,} records ({INVOICES:,} invoices and their payments, {CONTACTS:,} contacts); "
+        f"Xero then holds {counts}.\n"
+    )
+    print(
+        "| run | Xero calls | of which 429 | calls/record | records/s (real) "
+        "| wall time (sandbox clock) | peak RSS |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for run in runs:
+        print(
+            f"| {run.name} | {run.calls:,} | {run.calls_429} | {run.calls / records:.4f} | "
+            f"{records / run.real_seconds:,.0f} | {run.sandbox_seconds / 60:.1f} min | "
+            f"{run.peak_rss_mib:.0f} MiB |"
+        )
+    print(
+        f"\nThe rate-limited run took {runs[2].real_seconds:.0f} s of real time with the sandbox "
+        f"clock at {CLOCK_SPEED:g}x; at 60 calls a minute, its "
+        f"{runs[2].calls - runs[2].calls_429} accepted calls need at least "
+        f"{(runs[2].calls - runs[2].calls_429) / 60:.1f} min.\n"
+    )
+    print("| endpoint | " + " | ".join(run.name for run in runs) + " |")
+    print("| --- |" + " ---: |" * len(runs))
+    endpoints = sorted({endpoint for run in runs for endpoint in run.by_endpoint})
+    for endpoint in endpoints:
+        counts = " | ".join(str(run.by_endpoint.get(endpoint, 0)) for run in runs)
+        print(f"| `{endpoint.removeprefix('xero ')}` | {counts} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
