@@ -121,11 +121,15 @@ class Writer:
                 if record_id in chosen:  # a later copy of the same record supersedes it
                     self.tally.add(stream, Outcome.UNCHANGED)
                 chosen[record_id] = data
-        self._write_invoices(list(invoices.values()), notices)
-        for record_id, result in self.payments.write(list(payments.values())).items():
-            self._settle(PAYMENTS.name, record_id, result, notices)
-        for notice in notices:
-            yield _log(Level.WARN, str(notice))
+        try:
+            self._write_invoices(list(invoices.values()), notices)
+            for record_id, result in self.payments.write(list(payments.values())).items():
+                self._settle(PAYMENTS.name, record_id, result, notices)
+        except DailyLimitError:
+            # What is known of the flush is told before it is cut short.
+            yield from (_log(Level.WARN, str(notice)) for notice in notices)
+            raise
+        yield from (_log(Level.WARN, str(notice)) for notice in notices)
         if self.settings.fail_on_invalid_record and self.rejections:
             raise _rejections_error(self.rejections)
 
