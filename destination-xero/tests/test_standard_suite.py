@@ -48,3 +48,4 @@ class TestDestinationXero(DestinationTestSuiteBase):
         SANDBOX_CONFIG.write_text(json.dumps(sandbox_config(oauth=True)))
         yield
         SANDBOX_CONFIG.unlink(missing_ok=True)
+        SANDBOX_CONFIG.parent.rmdir()
