@@ -347,21 +347,21 @@ class KeapAccount:
         """A one-time order with its invoice. Orders take the account's currency (`currency`
         is for seeding accounts whose merchant settings allow others)."""
         moment = self._moment(at)
-        contact = self._order_contact(values["contact_id"])
+        currency = (currency or self.profile.currency_code).upper()
+        changes = self._checked(values, currency, [])
         order = Order(
             id=self.next_id("order"),
             invoice_id=0,
-            contact_id=contact.id,
-            currency=(currency or self.profile.currency_code).upper(),
-            order_title=values["order_title"],
-            order_type=values["order_type"],
+            contact_id=changes["contact_id"],
+            currency=currency,
+            order_title=changes["order_title"],
+            order_type=changes["order_type"],
             source_type=source_type,
             creation_time=moment,
             modification_time=moment,
-            order_time=to_millis(values["order_time"]),
+            order_time=to_millis(changes["order_time"]),
         )
-        order.items = [self._order_item(order, item) for item in values.get("order_items") or []]
-        self._apply_order(order, {k: v for k, v in values.items() if k not in _CREATION_ONLY})
+        self._apply_order(order, changes)
         order.invoice_id = self._new_invoice(order.id, None, moment).id
         self.orders.put(order.id, order)
         return order
@@ -370,19 +370,11 @@ class KeapAccount:
         self, order_id: int, values: Mapping[str, Any], at: dt.datetime | None = None
     ) -> Order:
         order = self.order(order_id)
-        if "contact_id" in values:
-            order.contact_id = self._order_contact(values["contact_id"]).id
-        if "order_items" in values:
-            if self.payments_of_order.get(order.id):
-                raise BadRequestError(
-                    f"The items of order {order.id} cannot be replaced: it has payments"
-                )
-            order.items = [self._order_item(order, item) for item in values["order_items"] or []]
-        for name in ("order_title", "order_type", "order_time"):
-            if name in values:
-                value = values[name]
-                setattr(order, name, to_millis(value) if name == "order_time" else value)
-        self._apply_order(order, {k: v for k, v in values.items() if k not in _CREATION_ONLY})
+        if "order_items" in values and self.payments_of_order.get(order.id):
+            raise BadRequestError(
+                f"The items of order {order.id} cannot be replaced: it has payments"
+            )
+        self._apply_order(order, self._checked(values, order.currency, order.items))
         self._allocate_plan(order)
         self._touch(order, self._moment(at))
         return order
@@ -417,7 +409,7 @@ class KeapAccount:
             raise BadRequestError(f"Contact with ID {contact_id} not found")
         return contact
 
-    def _order_item(self, order: Order, values: Mapping[str, Any]) -> OrderItem:
+    def _order_item(self, currency: str, values: Mapping[str, Any]) -> OrderItem:
         item_type = values["item_type"]
         product = None
         if values.get("product_id") is not None:
@@ -429,9 +421,9 @@ class KeapAccount:
             plan = self.subscription_plan(values["subscription_plan_id"])
         price = values.get("price_per_unit")
         if price is None:
-            price_minor = self._product_price(product, plan, order.currency)
+            price_minor = self._product_price(product, plan, currency)
         else:
-            price_minor = self._minor(price, order.currency, "price_per_unit")
+            price_minor = self._minor(price, currency, "price_per_unit")
         if is_discount(item_type):
             price_minor = -abs(price_minor)
         elif price_minor < 0:
@@ -442,7 +434,7 @@ class KeapAccount:
             item_type=item_type,
             quantity=values["quantity"],
             price_per_unit=price_minor,
-            cost_per_unit=0 if cost is None else self._minor(cost, order.currency, "cost_per_unit"),
+            cost_per_unit=0 if cost is None else self._minor(cost, currency, "cost_per_unit"),
             name=values.get("name") or (product.name if product else None),
             description=values.get("description"),
             notes=values.get("notes"),
@@ -476,20 +468,40 @@ class KeapAccount:
         except MoneyError as error:
             raise BadRequestError(f"'{name}': {error}") from error
 
-    def _apply_order(self, order: Order, values: Mapping[str, Any]) -> None:
-        for name, value in values.items():
-            if name == "shipping_address":
-                order.shipping = (
-                    None if value is None else ShippingAddress(self.next_id("shipping"), **value)
-                )
+    def _checked(
+        self, values: Mapping[str, Any], currency: str, items: list[OrderItem]
+    ) -> dict[str, Any]:
+        """The changes to an order, each checked against the account before any is made (an
+        order changes entirely or not at all); references resolved, lines built."""
+        changes = dict(values)
+        if "contact_id" in changes:
+            changes["contact_id"] = self._order_contact(changes["contact_id"]).id
+        if "order_items" in changes:
+            items = [self._order_item(currency, item) for item in changes["order_items"] or []]
+            changes["order_items"] = items
+        if changes.get("custom_fields") is not None:
+            changes["custom_fields"] = self._custom_values(changes["custom_fields"])
+        if changes.get("payment_plan") is not None:
+            total = sum(item.amount for item in items)
+            changes["payment_plan"] = self._payment_plan(currency, total, changes["payment_plan"])
+        if changes.get("shipping_address") is not None:
+            address = changes["shipping_address"]
+            changes["shipping_address"] = ShippingAddress(self.next_id("shipping"), **address)
+        return changes
+
+    def _apply_order(self, order: Order, changes: Mapping[str, Any]) -> None:
+        """Changes made by `_checked`, which cannot fail."""
+        for name, value in changes.items():
+            if name == "order_items":
+                order.items = value
+            elif name == "shipping_address":
+                order.shipping = value
             elif name == "custom_fields":
-                for field_id, content in self._custom_values(value or {}).items():
+                for field_id, content in (value or {}).items():
                     if content is None:
                         order.custom_fields.pop(field_id, None)
                     else:
                         order.custom_fields[field_id] = content
-            elif name == "payment_plan":
-                order.payment_plan = None if value is None else self._payment_plan(order, value)
             elif name in ("lead_affiliate_id", "sales_affiliate_id"):
                 setattr(order, name, None if value is None else str(value))
             elif name == "promo_codes":
@@ -499,7 +511,7 @@ class KeapAccount:
             else:
                 setattr(order, name, value)
 
-    def _payment_plan(self, order: Order, values: Mapping[str, Any]) -> PaymentPlan:
+    def _payment_plan(self, currency: str, total: int, values: Mapping[str, Any]) -> PaymentPlan:
         initial = values.get("initial_payment_amount")
         plan = PaymentPlan(
             plan_start_date=values["plan_start_date"],
@@ -507,13 +519,13 @@ class KeapAccount:
             days_between_payments=values["days_between_payments"],
             initial_payment_amount=0
             if initial is None
-            else self._minor(initial, order.currency, "initial_payment_amount"),
+            else self._minor(initial, currency, "initial_payment_amount"),
             initial_payment_date=values.get("initial_payment_date"),
             auto_charge=bool(values.get("auto_charge", False)),
         )
-        if plan.initial_payment_amount > order.total:
+        if plan.initial_payment_amount > total:
             raise BadRequestError("initial_payment_amount must not exceed the order total")
-        plan.items = schedule(order.total, plan)
+        plan.items = schedule(total, plan)
         return plan
 
     def _allocate_plan(self, order: Order) -> None:
@@ -849,9 +861,6 @@ class KeapAccount:
             if not isinstance(types, list) or not all(isinstance(t, str) and t for t in types):
                 raise BadRequestError("manual_payment_types must be a list of names")
             self.manual_payment_types = list(types)
-
-
-_CREATION_ONLY = frozenset({"contact_id", "order_items", "order_title", "order_type", "order_time"})
 
 
 def schedule(total: int, plan: PaymentPlan) -> list[PaymentPlanItem]:

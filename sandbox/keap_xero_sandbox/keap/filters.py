@@ -62,7 +62,7 @@ def parse_filter(text: str | None) -> list[Condition]:
     try:
         tree = _PARSER.parse(text, start="filter")
     except LarkError as error:
-        raise BadRequestError(f"Invalid filter '{text}': {_first_line(error)}") from error
+        raise BadRequestError(f"Invalid filter '{text}': {_where_it_fails(error)}") from error
     conditions = []
     for node in tree.children:
         tokens: list[Token] = node.children  # type: ignore[assignment]
@@ -78,7 +78,7 @@ def parse_order_by(text: str | None, allowed: Iterable[str], default: Sort) -> S
     try:
         tree = _PARSER.parse(text, start="order_by")
     except LarkError as error:
-        raise BadRequestError(f"Invalid order_by '{text}': {_first_line(error)}") from error
+        raise BadRequestError(f"Invalid order_by '{text}': {_where_it_fails(error)}") from error
     tokens: list[Token] = tree.children  # type: ignore[assignment]
     name = tokens[0].strip()
     allowed = tuple(allowed)
@@ -90,7 +90,7 @@ def parse_order_by(text: str | None, allowed: Iterable[str], default: Sort) -> S
     return Sort(name, descending)
 
 
-def _first_line(error: LarkError) -> str:
+def _where_it_fails(error: LarkError) -> str:
     """Where the text stops making sense, without the parser's internals."""
     column = getattr(error, "column", None)
     token = getattr(error, "token", None)

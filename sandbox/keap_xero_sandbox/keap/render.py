@@ -95,10 +95,14 @@ def time(moment: dt.datetime | None) -> str | None:
     return None if moment is None else format_datetime(moment)
 
 
-@functools.lru_cache(maxsize=65_536)
 def money(amount: int, currency: str) -> dict[str, Any]:
-    """A `CurrencyValue`; the same amounts recur on every page, so each is built once (callers
-    only serialise it)."""
+    """A `CurrencyValue` (a copy: callers in-process may change what they are given)."""
+    return dict(_currency_value(amount, currency))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _currency_value(amount: int, currency: str) -> dict[str, Any]:
+    """The same amounts recur on every page of orders: each is worked out once."""
     return Money.from_minor(amount, currency).to_currency_value()
 
 

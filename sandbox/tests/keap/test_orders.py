@@ -300,3 +300,15 @@ def test_an_order_with_payments_is_not_deleted(api, shop):
     assert refused.status_code == 400
     assert "payments" in refused.json()["message"]
     assert api.get(f"/orders/{order['id']}").status_code == 200
+
+
+def test_a_refused_patch_changes_nothing(api, shop):
+    order = shop.order(notes="kept")
+
+    refused = api.patch(
+        f"/orders/{order['id']}",
+        {"notes": "lost", "custom_fields": [{"id": "77", "content": "x"}]},
+    )
+
+    assert refused.status_code == 400
+    assert api.get(f"/orders/{order['id']}").json() == order
