@@ -222,8 +222,6 @@ class _Builder:
         self.currency_weights = list(
             itertools.accumulate(options.currencies[code] for code in sorted(options.currencies))
         )
-        self.first_order_id: int | None = None
-        self.first_invoice_id: int | None = None
 
     def build(self) -> None:
         self.products = [self._product(i) for i in range(self.options.products)]
@@ -243,6 +241,7 @@ class _Builder:
 
     def report(self) -> dict[str, Any]:
         account = self.account
+        first = account.orders.get(min(account.orders.rows)) if len(account.orders) else None
         return {
             "contacts": len(account.contacts),
             "products": len(account.products),
@@ -255,8 +254,8 @@ class _Builder:
             "payments": self.summary.payments,
             "refunds": self.summary.refunds,
             "voided_payments": self.summary.voided_payments,
-            "first_order_id": _text(self.first_order_id),
-            "first_invoice_id": _text(self.first_invoice_id),
+            "first_order_id": _text(first.id if first else None),
+            "first_invoice_id": _text(first.invoice_id if first else None),
             "samples": self._samples(),
             "xero_invoice_field": {
                 "id": str(account.xero_invoice_field.id),
@@ -390,8 +389,6 @@ class _Builder:
             if plan:
                 self._plan(order, created)
             holder["order"] = order
-            self.first_order_id = self.first_order_id or order.id
-            self.first_invoice_id = self.first_invoice_id or order.invoice_id
             if synced:
                 self.summary.synced_orders += 1
             else:
