@@ -58,7 +58,10 @@ def control_blueprint(sandbox: Sandbox) -> Blueprint:  # noqa: PLR0915 (one rout
             abort(
                 400, f"no emulated API named {sorted(unknown)}; APIs: {sorted(sandbox.emulators)}"
             )
-        return jsonify(sandbox.seed(**options))
+        try:
+            return jsonify(sandbox.seed(**options))
+        except ValueError as error:  # an emulator's word for seed options that make no sense
+            abort(400, str(error))
 
     @bp.get("/state")
     def state() -> ResponseReturnValue:

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from werkzeug.exceptions import BadRequest
-
 from invoice_model.dates import DateParseError, parse_datetime
 from invoice_model.money import MoneyError, from_minor_units, minor_units, quantize
 from keap_xero_sandbox.keap.account import KeapAccount
@@ -89,7 +87,7 @@ SAMPLE_KINDS = (
 )
 
 
-class SeedOptionError(BadRequest, ValueError):
+class SeedOptionError(ValueError):
     """Seed options that make no sense; a 400 on the control surface."""
 
 

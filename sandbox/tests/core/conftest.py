@@ -58,6 +58,8 @@ class ToyEmulator(Emulator):
         self.items: list[str] = []
 
     def seed(self, **options: Any) -> dict[str, Any]:
+        if options.get("items", 0) < 0:
+            raise ValueError("items must be a whole number >= 0")
         self.items = [f"item-{i}" for i in range(options.get("items", 0))]
         return {"items": len(self.items)}
 

@@ -34,6 +34,9 @@ def test_control_surface_refuses_what_it_does_not_know(toy):
     response = requests.post(url(toy, "/_sandbox/seed"), json={"quickbooks": {}})
     assert response.status_code == 400
     assert "quickbooks" in response.json()["error"]
+    response = requests.post(url(toy, "/_sandbox/seed"), json={"xero": {"items": -1}})
+    assert response.status_code == 400
+    assert "items must be" in response.json()["error"]
     assert requests.get(url(toy, "/_sandbox/state?api=nope")).status_code == 404
     assert requests.post(url(toy, "/_sandbox/faults"), json={"kind": "explode"}).status_code == 400
     assert (
