@@ -44,7 +44,7 @@ from destination_xero.outcomes import Notice, Outcome, Tally
 from destination_xero.pacing import DailyLimitError
 from destination_xero.payments import PaymentWriter
 from invoice_model import validation
-from invoice_model.contract import INVOICES, PAYMENTS
+from invoice_model.contract import INVOICES, PAYMENTS, STREAMS
 
 FLUSH_RECORDS = 1_000
 MAX_LISTED_REJECTIONS = 10
@@ -76,7 +76,7 @@ class Writer:
             for message in messages:
                 if message.type == Type.RECORD and message.record is not None:
                     record = message.record
-                    self.buffer.append((record.stream, with_nulls(record.stream, record.data)))
+                    self.buffer.append((record.stream, _restored(record.stream, record.data)))
                     self.unacknowledged[(record.stream, record.namespace)] += 1
                     if len(self.buffer) >= FLUSH_RECORDS:
                         yield from self.flush()
@@ -168,24 +168,12 @@ class Writer:
         return AirbyteMessage(type=Type.STATE, state=state)
 
 
-def with_nulls(stream: str, data: Any) -> Any:
-    """The record with its null fields back: the CDK's message serializer drops top-level
-    fields whose value is null, and the contract wants every field present.
-    """
-    nullable = _NULLABLE.get(stream)
-    if not nullable or not isinstance(data, dict) or nullable <= data.keys():
+def _restored(stream: str, data: Any) -> Any:
+    """The record as its source emitted it, null fields included (see `with_nulls`)."""
+    contract = STREAMS.get(stream)
+    if contract is None or not isinstance(data, Mapping):
         return data
-    return {**dict.fromkeys(nullable - data.keys()), **data}
-
-
-_NULLABLE = {
-    contract.name: frozenset(
-        name
-        for name, field in contract.json_schema["properties"].items()
-        if isinstance(field.get("type"), list) and "null" in field["type"]
-    )
-    for contract in (INVOICES, PAYMENTS)
-}
+    return contract.with_nulls(data)
 
 
 def _problem(stream: str, data: Any) -> str | None:

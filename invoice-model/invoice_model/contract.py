@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -24,6 +25,19 @@ class StreamContract:
     def json_schema(self) -> dict[str, Any]:
         """A fresh copy of the stream's JSON Schema (draft-07), safe to modify."""
         return copy.deepcopy(_load_schema(self.name))
+
+    @property
+    def nullable_fields(self) -> frozenset[str]:
+        """Top-level fields that may be null."""
+        return _nullable_fields(self.name)
+
+    def with_nulls(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The record with its null fields put back. Airbyte's message serializer leaves out
+        top-level fields whose value is null, while the contract has every field present, so a
+        record read off the wire is restored with this before it is validated or used.
+        """
+        missing = self.nullable_fields - data.keys()
+        return {**dict.fromkeys(missing), **data} if missing else dict(data)
 
 
 INVOICES = StreamContract(
@@ -67,6 +81,14 @@ def stream(name: str) -> StreamContract:
         raise KeyError(
             f"no stream {name!r} in the record contract; streams: {sorted(STREAMS)}"
         ) from None
+
+
+@cache
+def _nullable_fields(name: str) -> frozenset[str]:
+    properties = _load_schema(name)["properties"]
+    return frozenset(
+        field for field, schema in properties.items() if "null" in (schema.get("type") or ())
+    )
 
 
 @cache

@@ -66,6 +66,29 @@ def test_nullable_fields_accept_null():
     assert problems("payments", examples.payment(method=None, reference=None)) == []
 
 
+@pytest.mark.parametrize("contract", [INVOICES, PAYMENTS], ids=lambda c: c.name)
+def test_a_record_off_the_wire_gets_its_null_fields_back(contract):
+    record = (
+        examples.invoice(number=None) if contract is INVOICES else examples.payment(method=None)
+    )
+    wire = {key: value for key, value in record.items() if value is not None}
+
+    assert contract.with_nulls(wire) == record
+    assert problems(contract.name, contract.with_nulls(wire)) == []
+    assert contract.with_nulls(record) is not record
+
+
+def test_only_nullable_fields_are_put_back():
+    wire = examples.payment()
+    del wire["amount"], wire["reference"]
+
+    restored = PAYMENTS.with_nulls(wire)
+
+    assert "amount" not in restored
+    assert restored["reference"] is None
+    assert [p.path for p in problems("payments", restored)] == ["amount"]
+
+
 def test_json_schema_is_a_copy():
     schema = INVOICES.json_schema
     schema["properties"].clear()

@@ -167,16 +167,9 @@ def _marked(order: Mapping[str, Any], field_id: str) -> bool:
 
 
 def wire_record(stream: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A contract record as it crossed the Airbyte protocol. The CDK's serializer leaves out the
-    top-level fields whose value is null (nested nulls stay), so each absent field the contract
-    declares is put back as null; a field that may not be null stays missing and fails."""
-    schema = STREAMS[stream].json_schema
-    restored = dict(data)
-    for name, declared in schema["properties"].items():
-        nullable = "null" in (declared.get("type") or [])
-        if name not in restored and nullable:
-            restored[name] = None
-    return restored
+    """A contract record as it crossed the Airbyte protocol, its null fields put back; a field
+    that may not be null stays missing and fails."""
+    return STREAMS[stream].with_nulls(data)
 
 
 class SyncRun:
