@@ -189,7 +189,7 @@ def invoice_record(
             "source_invoice_id": _text(order.get("invoice_id")),
             "number": _text(order.get("invoice_number")),
             "reference": _text(order.get("title")),
-            "status": _status(order, when_paid),
+            "status": _status(order, when_paid, amount_paid),
             "issue_date": local_date(order.get("order_time") or order["creation_time"], time_zone),
             "due_date": local_date(order["due_time"], time_zone) if order.get("due_time") else None,
             "currency": currency,
@@ -270,10 +270,13 @@ def payment_record(
         raise KeapRecordError(f"payment {payment_id}: {error}") from error
 
 
-def _status(order: Mapping[str, Any], when_paid: str | None) -> str:
+def _status(order: Mapping[str, Any], when_paid: str | None, amount_paid: Decimal) -> str:
+    """`draft` only for a Keap draft nobody has paid towards: Keap takes payments on an order it
+    never sent, but money received means the invoice was issued (and a ledger such as Xero
+    takes payments only on an issued invoice)."""
     if when_paid is not None:
         return "paid"
-    return "draft" if _keap_status(order) == "DRAFT" else "open"
+    return "draft" if _keap_status(order) == "DRAFT" and amount_paid <= 0 else "open"
 
 
 def _keap_status(order: Mapping[str, Any]) -> str:

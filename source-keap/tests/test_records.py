@@ -129,6 +129,12 @@ def test_a_draft_stays_a_draft(payloads):
     assert invoice(payloads.order(status="DRAFT"))["status"] == "draft"
 
 
+def test_a_draft_with_money_received_is_open(payloads):
+    order = payloads.order(status="DRAFT", total_paid=payloads.cents(5000))
+    record = invoice(order, payments=[payloads.payment(amount=50)])
+    assert record["status"] == "open"
+
+
 def test_the_contact_comes_from_the_full_keap_contact(payloads):
     record = invoice(payloads.order(), payloads.contact())
     assert record["contact"] == {
