@@ -1,0 +1,335 @@
+"""Keap sales into Xero's books, end to end: `source-keap read` piped into `destination-xero write`.
+
+Both connectors run as the console scripts Airbyte would run, joined by an OS pipe, against the
+sandbox's Keap and Xero on loopback. What lands in Xero is compared with what Keap holds: every
+invoice exactly once with its total to the cent, every payment received exactly once, refunded
+and voided ones nowhere; a second sync from the echoed state writes nothing new, and a payment
+made in Keap between syncs lands once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import subprocess
+import sys
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from invoice_model import STREAMS, Money, problems
+from keap_xero_sandbox.sandbox import Sandbox
+
+BIN = Path(sys.executable).parent
+STREAM_NAMES = ("invoices", "payments")
+PAYMENT_REFERENCE = re.compile(r"^Keap payment (\d+)\b")
+
+CATALOG = {
+    "streams": [
+        {
+            "stream": {
+                "name": name,
+                "json_schema": {},
+                "supported_sync_modes": ["full_refresh", "incremental"],
+            },
+            "sync_mode": "incremental",
+            "cursor_field": ["updated_at"],
+            "destination_sync_mode": "append_dedup",
+            "primary_key": [["source_id"]],
+        }
+        for name in STREAM_NAMES
+    ]
+}
+
+
+@dataclass
+class Sync:
+    """One sync: what the source emitted and what the destination echoed."""
+
+    records: list[dict[str, Any]]  # the source's RECORD messages
+    source_states: list[dict[str, Any]]
+    echoed: list[dict[str, Any]]  # the destination's STATE messages
+    logs: list[str]
+    errors: list[dict[str, Any]]  # the destination's error traces
+    source_exit: int
+    destination_exit: int
+
+    def last_states(self) -> list[dict[str, Any]]:
+        """The last echoed state of each stream: what the platform keeps for the next sync."""
+        last = {state["stream"]["stream_descriptor"]["name"]: state for state in self.echoed}
+        return list(last.values())
+
+
+class Pipeline:
+    """source-keap → destination-xero, configured against the sandbox."""
+
+    def __init__(self, sandbox: Sandbox, folder: Path) -> None:
+        self.sandbox = sandbox
+        self.folder = folder
+        keap = sandbox.keap.credentials()
+        xero = sandbox.xero.credentials()["custom_connection"]
+        self.tenant_id = xero["tenant_id"]
+        self.source_config = self._file(
+            "source.json",
+            {
+                "credentials": {
+                    "auth_type": "oauth2.0",
+                    "client_id": keap["client_id"],
+                    "client_secret": keap["client_secret"],
+                    "refresh_token": keap["refresh_token"],
+                },
+                "start_from": {"start_type": "beginning"},
+                "api_url": sandbox.url,
+            },
+        )
+        self.destination_config = self._file(
+            "destination.json",
+            {
+                "credentials": {
+                    "auth_type": "custom_connection",
+                    "client_id": xero["client_id"],
+                    "client_secret": xero["client_secret"],
+                },
+                "invoices": {
+                    "sales_account_code": "200",
+                    "shipping_account_code": "210",
+                    "discount_account_code": "220",
+                    "fee_account_code": "230",
+                    "tax": {"mode": "source_tax_lines", "tax_account_code": "820"},
+                },
+                "payments": {"account_code": "090"},
+                "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
+            },
+        )
+        self.catalog = self._file("catalog.json", CATALOG)
+        self.syncs = 0
+
+    def _file(self, name: str, content: Any) -> Path:
+        path = self.folder / name
+        path.write_text(json.dumps(content))
+        return path
+
+    def sync(self, state: list[dict[str, Any]] | None = None) -> Sync:
+        """Runs both connectors joined by a pipe, the way the platform does, and waits for both.
+        The source's OAuth refresh token rotates on every sync; its CONNECTOR_CONFIG control
+        message is applied to the config, as the platform would."""
+        self.syncs += 1
+        read = [str(BIN / "source-keap"), "read", "--config", str(self.source_config)]
+        read += ["--catalog", str(self.catalog)]
+        if state is not None:
+            read += ["--state", str(self._file(f"state-{self.syncs}.json", state))]
+        write = [str(BIN / "destination-xero"), "write", "--config", str(self.destination_config)]
+        write += ["--catalog", str(self.catalog)]
+        tee = self.folder / f"source-{self.syncs}.jsonl"
+        with tee.open("wb") as copy:
+            source = subprocess.Popen(read, stdout=subprocess.PIPE)  # noqa: S603
+            destination = subprocess.Popen(  # noqa: S603
+                write, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+            output = _Relay(source, destination, copy).run()
+        return self._parse(tee.read_bytes(), output, source.returncode, destination.returncode)
+
+    def _parse(self, emitted: bytes, echoed: bytes, source_exit: int, dest_exit: int) -> Sync:
+        records, source_states = [], []
+        for line in emitted.splitlines():
+            message = json.loads(line)
+            if message["type"] == "RECORD":
+                records.append(message["record"])
+            elif message["type"] == "STATE":
+                source_states.append(message["state"])
+            elif message["type"] == "CONTROL":
+                config = json.loads(self.source_config.read_text())
+                config.update(message["control"]["connectorConfig"]["config"])
+                self.source_config.write_text(json.dumps(config))
+        states, logs, errors = [], [], []
+        for line in echoed.splitlines():
+            message = json.loads(line)
+            if message["type"] == "STATE":
+                states.append(message["state"])
+            elif message["type"] == "LOG":
+                logs.append(message["log"]["message"])
+            elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
+                errors.append(message["trace"]["error"])
+        return Sync(records, source_states, states, logs, errors, source_exit, dest_exit)
+
+    def xero(self) -> dict[str, Any]:
+        return self.sandbox.xero.dump()["tenants"][self.tenant_id]
+
+
+class _Relay:
+    """Carries the source's stdout into the destination's stdin, keeping a copy, while the
+    destination's stdout is drained (a full pipe on either side would stall both)."""
+
+    def __init__(self, source: subprocess.Popen, destination: subprocess.Popen, copy: Any) -> None:
+        self.source, self.destination, self.copy = source, destination, copy
+
+    def run(self) -> bytes:
+        drained: list[bytes] = []
+        reader = threading.Thread(target=lambda: drained.append(self.destination.stdout.read()))
+        reader.start()
+        for line in self.source.stdout:
+            self.copy.write(line)
+            try:
+                self.destination.stdin.write(line)
+            except BrokenPipeError:  # the destination ended early: the platform stops the source
+                self.source.terminate()
+                break
+        with contextlib.suppress(BrokenPipeError):
+            self.destination.stdin.close()
+        self.source.wait(timeout=600)
+        self.destination.wait(timeout=600)
+        reader.join(timeout=60)
+        return drained[0] if drained else b""
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def keap_total(order: dict[str, Any]) -> Decimal:
+    value = order["total"]
+    return Money.from_minor(value["amount"], value["currency_code"]).amount
+
+
+def live_xero_payments(books: dict[str, Any]) -> Counter[str]:
+    """How many times each Keap payment ID is in Xero (deleted payments left out)."""
+    found: Counter[str] = Counter()
+    for payment in books["payments"]:
+        match = PAYMENT_REFERENCE.match(payment.get("Reference") or "")
+        if match and payment.get("Status") != "DELETED":
+            found[match[1]] += 1
+    return found
+
+
+@pytest.fixture
+def pipeline(sandbox: Sandbox, tmp_path: Path) -> Pipeline:
+    return Pipeline(sandbox, tmp_path)
+
+
+@pytest.fixture
+def seeded(sandbox: Sandbox) -> dict[str, Any]:
+    """A realistic Keap account: paid, partly paid, refunded and voided orders, payment plans,
+    subscriptions, discounts, shipping, fees, tax, and orders in USD, EUR, GBP and JPY."""
+    return sandbox.seed(
+        keap={
+            "orders": 150,
+            "contacts": 40,
+            "currencies": {"USD": 0.7, "EUR": 0.1, "GBP": 0.1, "JPY": 0.1},
+        }
+    )["keap"]
+
+
+def assert_books_match_keap(pipeline: Pipeline, *syncs: Sync) -> None:
+    """Xero holds every Keap invoice once, with its currency and total to the cent, and every
+    payment received once (refunded and voided ones nowhere), each invoice's amount paid being
+    the sum of them. Payments are judged by the latest record the source emitted of each."""
+    orders = {o["invoice_id"]: o for o in pipeline.sandbox.dump("keap")["orders"]}
+    books = pipeline.xero()
+    numbers = Counter(invoice["InvoiceNumber"] for invoice in books["invoices"])
+    assert set(numbers) == set(orders), "every Keap invoice, and nothing else, is in Xero"
+    assert max(numbers.values()) == 1, "no invoice twice"
+    for invoice in books["invoices"]:
+        order = orders[invoice["InvoiceNumber"]]
+        assert invoice["CurrencyCode"] == order["total"]["currency_code"]
+        assert money(invoice["Total"]) == keap_total(order), invoice["InvoiceNumber"]
+
+    payments = {
+        r["data"]["source_id"]: r["data"]
+        for sync in syncs
+        for r in sync.records
+        if r["stream"] == "payments"
+    }
+    received = {i: p for i, p in payments.items() if p["status"] == "completed"}
+    in_xero = live_xero_payments(books)
+    assert set(in_xero) == set(received), "payments received land; refunded, voided ones do not"
+    assert max(in_xero.values()) == 1, "no payment twice"
+    for invoice in books["invoices"]:
+        paid = sum(
+            (
+                money(p["amount"])
+                for p in received.values()
+                if p["invoice_source_invoice_id"] == invoice["InvoiceNumber"]
+            ),
+            Decimal(0),
+        )
+        assert money(invoice["AmountPaid"]) == paid, invoice["InvoiceNumber"]
+
+
+def test_every_keap_invoice_and_payment_lands_in_xero_once_to_the_cent(pipeline, seeded):
+    sync = pipeline.sync()
+
+    assert (sync.source_exit, sync.destination_exit) == (0, 0), "\n".join(sync.logs[-20:])
+    assert_books_match_keap(pipeline, sync)
+    books = pipeline.xero()
+    assert {i["CurrencyCode"] for i in books["invoices"]} == {"USD", "EUR", "GBP", "JPY"}
+    assert {"refunded", "voided"} <= {
+        r["data"]["status"] for r in sync.records if r["stream"] == "payments"
+    }
+
+
+def test_a_sync_cut_short_by_xeros_daily_limit_resumes_without_duplicates(pipeline, seeded):
+    pipeline.sandbox.xero.limits.configure("day", 8)
+    cut = pipeline.sync()
+
+    assert cut.destination_exit != 0
+    assert [e["failure_type"] for e in cut.errors] == ["transient_error"]
+    assert "daily call limit" in cut.errors[0]["message"]
+    assert 0 < len(pipeline.xero()["invoices"]) < seeded["invoices"]
+
+    pipeline.sandbox.xero.limits.configure("day", 5_000)
+    resumed = pipeline.sync(cut.last_states() or None)
+
+    assert (resumed.source_exit, resumed.destination_exit) == (0, 0)
+    assert_books_match_keap(pipeline, cut, resumed)
+
+
+def test_the_destination_echoes_the_sources_last_state_of_each_stream(pipeline, seeded):
+    sync = pipeline.sync()
+
+    assert (sync.source_exit, sync.destination_exit) == (0, 0)
+    last_read = {s["stream"]["stream_descriptor"]["name"]: s for s in sync.source_states}
+    last_echoed = {s["stream"]["stream_descriptor"]["name"]: s for s in sync.echoed}
+    assert set(last_echoed) == set(STREAM_NAMES)
+    for name in STREAM_NAMES:
+        assert last_echoed[name]["stream"] == last_read[name]["stream"]
+    for record in sync.records:
+        data = STREAMS[record["stream"]].with_nulls(record["data"])
+        assert not problems(record["stream"], data), data["source_id"]
+
+
+def test_a_second_sync_writes_nothing_and_a_new_payment_lands_once(pipeline, seeded):
+    first = pipeline.sync()
+    assert (first.source_exit, first.destination_exit) == (0, 0)
+    invoices_before = len(pipeline.xero()["invoices"])
+
+    pipeline.sandbox.stats.reset()
+    again = pipeline.sync(first.last_states())
+    assert (again.source_exit, again.destination_exit) == (0, 0)
+    stats, tenant = pipeline.sandbox.stats, pipeline.tenant_id
+    writes = sum(stats.count("xero", method=verb, tenant=tenant) for verb in ("PUT", "POST"))
+    assert writes == 0, "a sync with nothing new writes nothing to Xero"
+    assert len(pipeline.xero()["invoices"]) == invoices_before
+
+    order_id = seeded["samples"]["unpaid_order_id"]
+    order = next(o for o in pipeline.sandbox.dump("keap")["orders"] if o["id"] == str(order_id))
+    part = keap_total(order) / 2
+    with pipeline.sandbox.keap.account.lock:
+        pipeline.sandbox.keap.account.record_payment(
+            int(order_id),
+            {"payment_amount": part, "payment_method_type": "Check", "apply_to_commissions": False},
+        )
+    third = pipeline.sync(again.last_states())
+
+    assert (third.source_exit, third.destination_exit) == (0, 0)
+    books = pipeline.xero()
+    assert len(books["invoices"]) == invoices_before
+    assert_books_match_keap(pipeline, first, third)
+    invoice = next(i for i in books["invoices"] if i["InvoiceNumber"] == order["invoice_id"])
+    assert money(invoice["AmountPaid"]) == part
+    assert money(invoice["AmountDue"]) == keap_total(order) - part
