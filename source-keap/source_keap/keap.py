@@ -123,6 +123,42 @@ def payments_of_orders(get: Get, order_ids: Iterable[str]) -> dict[str, list[Map
     return found
 
 
+class PaymentBook:
+    """Payments of orders, kept for the other stream of the same sync. `invoices` needs the
+    payments of its paid orders and `payments` those of every order, over the same orders read
+    moments apart: the stream that reads first keeps what it fetched, the second takes it
+    instead of fetching it again. A kept list serves only while its order's modification time is
+    unchanged, since a payment, refund or void always changes its order. Bounded, oldest out.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._capacity = capacity
+        self._kept: OrderedDict[str, tuple[Any, list[Mapping[str, Any]]]] = OrderedDict()
+
+    def fetch(
+        self, get: Get, orders: Iterable[Mapping[str, Any]], *, keep: bool
+    ) -> dict[str, list[Mapping[str, Any]]]:
+        """The payments of each order (an order without any maps to `[]`)."""
+        changed = {str(o["id"]): o.get("modification_time") for o in orders}
+        found: dict[str, list[Mapping[str, Any]]] = {}
+        for order_id, modified in list(changed.items()):
+            kept = self._kept.pop(order_id, None)
+            if kept is not None and kept[0] == modified:
+                found[order_id] = kept[1]
+                del changed[order_id]
+        fetched = payments_of_orders(get, changed) if changed else {}
+        for order_id, modified in changed.items():
+            found[order_id] = fetched.get(order_id, [])
+            if keep:
+                self._keep(order_id, modified, found[order_id])
+        return found
+
+    def _keep(self, order_id: str, modified: Any, payments: list[Mapping[str, Any]]) -> None:
+        self._kept[order_id] = (modified, payments)
+        while len(self._kept) > self._capacity:
+            self._kept.popitem(last=False)
+
+
 def orders_by_id(
     get: Get, order_ids: Iterable[str], created_since: dt.datetime | None
 ) -> dict[str, Mapping[str, Any]]:
@@ -151,6 +187,7 @@ class Account:
     def __init__(self, config: KeapConfig) -> None:
         self.config = config
         self.contacts = ContactBook()
+        self.payments = PaymentBook()
         self._profile: Profile | None = None
         self._floor: tuple[dt.datetime | None] | None = None
         self._marker: tuple[str | None] | None = None

@@ -33,6 +33,7 @@ class SourceKeap(AbstractSource):
         super().__init__()
         self._context: SyncContext | None = None
         self._paid_invoices_only = False
+        self._payments_kept_by: str | None = None
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -59,6 +60,7 @@ class SourceKeap(AbstractSource):
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = self._sync_context(config)
         context.paid_invoices_only = self._paid_invoices_only
+        context.payments_kept_by = self._payments_kept_by
         return [Invoices(context), Payments(context), Contacts(context), Products(context)]
 
     def read(
@@ -69,6 +71,7 @@ class SourceKeap(AbstractSource):
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
         self._paid_invoices_only = _invoices_cursor(catalog) == "paid_at"
+        self._payments_kept_by = _first_of_both(catalog, Invoices.name, Payments.name)
         failure_types: list[FailureType] = []
         try:
             for message in super().read(logger, config, catalog, state):
@@ -107,3 +110,10 @@ def _invoices_cursor(catalog: ConfiguredAirbyteCatalog) -> str | None:
         if configured.stream.name == Invoices.name:
             return (configured.cursor_field or [None])[0]
     return None
+
+
+def _first_of_both(catalog: ConfiguredAirbyteCatalog, *names: str) -> str | None:
+    """Which of the streams `names` is read first (streams are read in catalog order), or None
+    unless all of them are selected."""
+    selected = [c.stream.name for c in catalog.streams if c.stream.name in names]
+    return selected[0] if set(selected) == set(names) else None

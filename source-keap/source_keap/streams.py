@@ -57,6 +57,9 @@ class SyncContext:
     usage: KeapUsage = field(default_factory=KeapUsage)
     # From the configured catalog: with `invoices` on `paid_at`, payments follow paid orders.
     paid_invoices_only: bool = False
+    # With both `invoices` and `payments` selected, the one read first keeps the payments it
+    # looked up for the other (see `keap.PaymentBook`).
+    payments_kept_by: str | None = None
     budget: APIBudget = field(init=False)
 
     def __post_init__(self) -> None:
@@ -257,6 +260,10 @@ class OrderPages(KeapStream, ABC):
             for value in order.get("custom_fields") or []
         )
 
+    @property
+    def _keeps_payments(self) -> bool:
+        return self.context.payments_kept_by == self.name
+
     def _position_of(self, order: Mapping[str, Any]) -> str:
         return format_datetime(order.get(self._query.keap_field) or order["creation_time"])
 
@@ -313,8 +320,8 @@ class Invoices(OrderPages):
         account = self.context.account
         profile = account.profile(self.get)
         contacts = account.contacts.fetch(self.get, (_contact_id(o) for o, _ in orders))
-        paid = [str(o["id"]) for o, _ in orders if records.paid_in_full(o, profile.currency)]
-        payments = keap.payments_of_orders(self.get, paid) if paid else {}
+        paid = [o for o, _ in orders if records.paid_in_full(o, profile.currency)]
+        payments = account.payments.fetch(self.get, paid, keep=self._keeps_payments)
         for order, written in orders:
             record = records.invoice_record(
                 order,
@@ -371,7 +378,9 @@ class Payments(OrderPages):
             orders = [(o, w) for o, w in orders if records.paid_in_full(o, profile.currency)]
         if not orders:
             return
-        payments = keap.payments_of_orders(self.get, (str(o["id"]) for o, _ in orders))
+        payments = self.context.account.payments.fetch(
+            self.get, (o for o, _ in orders), keep=self._keeps_payments
+        )
         # A payment that changed changed its order at the same moment: those older than the
         # read were emitted before. An order paid in full brings all its payments.
         since = None if self._query.paid_only else self._read_from
