@@ -1,0 +1,117 @@
+"""Benchmark of source-keap: reading 50,000 orders with their payments (sync mode 2).
+
+The sandbox runs in this process, on loopback, seeded with a deterministic Keap account of
+50,000 one-time orders (plus the orders of a few subscriptions), 5,000 contacts and their
+payments, refunds and voids. `source-keap read` runs as a subprocess (its peak memory is its own,
+from `wait4`) with OAuth and the catalog of sync mode 2: `invoices` on `updated_at` and
+`payments`. Keap's real rate limits apply (1,500 calls a minute per OAuth client).
+
+Prints a markdown table: Keap calls (contacts, payments and the token included) per invoice,
+records per second, peak memory and wall time, and the calls by endpoint.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from keap_xero_sandbox.sandbox import Sandbox
+from keap_xero_sandbox.server import SandboxServer
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", "50000"))
+CONTACTS = 5_000
+CONNECTOR = Path(sys.executable).with_name("source-keap")
+CATALOG = {
+    "streams": [
+        {
+            "stream": {
+                "name": name,
+                "json_schema": {},
+                "supported_sync_modes": ["full_refresh", "incremental"],
+            },
+            "sync_mode": "incremental",
+            "cursor_field": ["updated_at"],
+            "destination_sync_mode": "append_dedup",
+            "primary_key": [["source_id"]],
+        }
+        for name in ("invoices", "payments")
+    ]
+}
+
+
+def config(sandbox: Sandbox, url: str) -> dict:
+    credentials = sandbox.keap.credentials()
+    return {
+        "credentials": {
+            "auth_type": "oauth2.0",
+            "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"],
+            "refresh_token": credentials["refresh_token"],
+        },
+        "start_from": {"start_type": "beginning"},
+        "api_url": url,
+    }
+
+
+def read(config_path: Path, catalog_path: Path) -> tuple[collections.Counter, float, float, int]:
+    """Runs `source-keap read`; returns records per stream, wall seconds, peak RSS in MiB and
+    the exit code."""
+    started = time.perf_counter()
+    process = subprocess.Popen(  # noqa: S603 (our own console script, loopback only)
+        [str(CONNECTOR), "read", "--config", str(config_path), "--catalog", str(catalog_path)],
+        stdout=subprocess.PIPE,
+    )
+    records: collections.Counter = collections.Counter()
+    for line in process.stdout or ():
+        if line.startswith(b'{"type":"RECORD"'):
+            records[json.loads(line)["record"]["stream"]] += 1
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    return records, elapsed, usage.ru_maxrss / 1024, process.returncode
+
+
+def main() -> int:
+    sandbox = Sandbox()
+    with SandboxServer(sandbox) as server, tempfile.TemporaryDirectory() as work:
+        seeded = sandbox.seed(keap={"orders": ORDERS, "contacts": CONTACTS})["keap"]
+        config_path, catalog_path = Path(work, "config.json"), Path(work, "catalog.json")
+        config_path.write_text(json.dumps(config(sandbox, server.url)))
+        catalog_path.write_text(json.dumps(CATALOG))
+        sandbox.stats.reset()
+
+        records, seconds, peak_mib, code = read(config_path, catalog_path)
+        snapshot = sandbox.stats.snapshot()
+
+    if code != 0:
+        print(f"source-keap read failed with exit code {code}")
+        return 1
+    invoices, payments = records["invoices"], records["payments"]
+    calls = snapshot["by_api"].get("keap", 0)
+    account = f"{seeded['orders']:,} orders, {CONTACTS:,} contacts, {seeded['payments']:,} payments"
+    print(f"Account: {account}\n")
+    print("| figure | value |")
+    print("| --- | --- |")
+    print(f"| invoices read | {invoices:,} |")
+    print(f"| payments read | {payments:,} |")
+    print(f"| Keap calls (token, contacts and payments included) | {calls:,} |")
+    print(f"| Keap calls per invoice | {calls / invoices:.4f} |")
+    print(f"| records per second | {(invoices + payments) / seconds:,.0f} |")
+    print(f"| peak memory (RSS of source-keap) | {peak_mib:,.0f} MiB |")
+    print(f"| wall time | {seconds:,.1f} s |")
+    print("\n| Keap endpoint | calls |")
+    print("| --- | --- |")
+    for endpoint, count in snapshot["by_endpoint"].items():
+        if endpoint.startswith("keap "):
+            print(f"| `{endpoint.removeprefix('keap ')}` | {count} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
