@@ -30,22 +30,11 @@ BIN = Path(sys.executable).parent
 STREAM_NAMES = ("invoices", "payments")
 PAYMENT_REFERENCE = re.compile(r"^Keap payment (\d+)\b")
 
-CATALOG = {
-    "streams": [
-        {
-            "stream": {
-                "name": name,
-                "json_schema": {},
-                "supported_sync_modes": ["full_refresh", "incremental"],
-            },
-            "sync_mode": "incremental",
-            "cursor_field": ["updated_at"],
-            "destination_sync_mode": "append_dedup",
-            "primary_key": [["source_id"]],
-        }
-        for name in STREAM_NAMES
-    ]
-}
+ROOT = Path(__file__).resolve().parents[1]
+# The catalog of sync mode 2 (invoices on updated_at, and payments), as the platform hands it to
+# both connectors of a connection.
+CATALOG = ROOT / "destination-xero" / "integration_tests" / "configured_catalog.json"
+DESTINATION_SAMPLE = ROOT / "destination-xero" / "integration_tests" / "sample_config.json"
 
 
 @dataclass
@@ -88,26 +77,16 @@ class Pipeline:
                 "api_url": sandbox.url,
             },
         )
-        self.destination_config = self._file(
-            "destination.json",
-            {
-                "credentials": {
-                    "auth_type": "custom_connection",
-                    "client_id": xero["client_id"],
-                    "client_secret": xero["client_secret"],
-                },
-                "invoices": {
-                    "sales_account_code": "200",
-                    "shipping_account_code": "210",
-                    "discount_account_code": "220",
-                    "fee_account_code": "230",
-                    "tax": {"mode": "source_tax_lines", "tax_account_code": "820"},
-                },
-                "payments": {"account_code": "090"},
-                "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
-            },
-        )
-        self.catalog = self._file("catalog.json", CATALOG)
+        # destination-xero's sample config, on the sandbox's custom connection.
+        destination = json.loads(DESTINATION_SAMPLE.read_text())
+        destination["credentials"] = {
+            "auth_type": "custom_connection",
+            "client_id": xero["client_id"],
+            "client_secret": xero["client_secret"],
+        }
+        destination["advanced"] = {"api_base_url": sandbox.url, "identity_base_url": sandbox.url}
+        self.destination_config = self._file("destination.json", destination)
+        self.catalog = CATALOG
         self.syncs = 0
 
     def _file(self, name: str, content: Any) -> Path:

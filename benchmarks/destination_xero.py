@@ -37,6 +37,7 @@ STATE_EVERY = 1_000
 # minute) is what should set the pace.
 CLOCK_SPEED = 4.0
 CONNECTOR = Path(sys.executable).with_name("destination-xero")
+CATALOG = Path(__file__).parents[1] / "destination-xero/integration_tests/configured_catalog.json"
 
 
 @dataclass
@@ -85,36 +86,16 @@ def _state(stream: str, cursor: str) -> dict[str, Any]:
     }
 
 
-def catalog() -> dict[str, Any]:
-    return {
-        "streams": [
-            {
-                "stream": {
-                    "name": name,
-                    "json_schema": {},
-                    "supported_sync_modes": ["incremental"],
-                },
-                "sync_mode": "incremental",
-                "destination_sync_mode": "append_dedup",
-                "primary_key": [["source_id"]],
-            }
-            for name in ("invoices", "payments")
-        ]
-    }
-
-
 def write(sandbox: Sandbox, config: dict[str, Any], input_path: Path, work: Path, name: str) -> Run:
     config_path = work / f"{name}-config.json"
     config_path.write_text(json.dumps(config))
-    catalog_path = work / "catalog.json"
-    catalog_path.write_text(json.dumps(catalog()))
     output_path = work / f"{name}-output.jsonl"
     sandbox.stats.reset()
     sandbox_start = sandbox.clock.now()
     start = time.perf_counter()
     with input_path.open() as stdin, output_path.open("w") as stdout:
         process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [str(CONNECTOR), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
+            [str(CONNECTOR), "write", "--config", str(config_path), "--catalog", str(CATALOG)],
             stdin=stdin,
             stdout=stdout,
         )

@@ -27,22 +27,10 @@ from keap_xero_sandbox.server import SandboxServer
 ORDERS = int(os.environ.get("BENCH_ORDERS", "50000"))
 CONTACTS = 5_000
 CONNECTOR = Path(sys.executable).with_name("source-keap")
-CATALOG = {
-    "streams": [
-        {
-            "stream": {
-                "name": name,
-                "json_schema": {},
-                "supported_sync_modes": ["full_refresh", "incremental"],
-            },
-            "sync_mode": "incremental",
-            "cursor_field": ["updated_at"],
-            "destination_sync_mode": "append_dedup",
-            "primary_key": [["source_id"]],
-        }
-        for name in ("invoices", "payments")
-    ]
-}
+# The catalog of sync mode 2: `invoices` on `updated_at`, and `payments`.
+CATALOG = (
+    Path(__file__).parents[1] / "destination-xero" / "integration_tests" / "configured_catalog.json"
+)
 
 
 def config(sandbox: Sandbox, url: str) -> dict:
@@ -81,12 +69,11 @@ def main() -> int:
     sandbox = Sandbox()
     with SandboxServer(sandbox) as server, tempfile.TemporaryDirectory() as work:
         seeded = sandbox.seed(keap={"orders": ORDERS, "contacts": CONTACTS})["keap"]
-        config_path, catalog_path = Path(work, "config.json"), Path(work, "catalog.json")
+        config_path = Path(work, "config.json")
         config_path.write_text(json.dumps(config(sandbox, server.url)))
-        catalog_path.write_text(json.dumps(CATALOG))
         sandbox.stats.reset()
 
-        records, seconds, peak_mib, code = read(config_path, catalog_path)
+        records, seconds, peak_mib, code = read(config_path, CATALOG)
         snapshot = sandbox.stats.snapshot()
 
     if code != 0:
