@@ -3,8 +3,8 @@
 Durable de-duplication comes from here, not from Idempotency-Keys (which Xero forgets after
 minutes): before an invoice is created, its number is looked up, many numbers per call; the
 answer also carries each invoice's payments, whose references say which source payments are
-already in Xero. An invoice whose contact this run created cannot exist yet, so it needs no
-look-up; neither does one the run has already seen.
+already in Xero, and with which amount. An invoice whose contact this run created cannot exist
+yet, so it needs no look-up; neither does one the run has already seen.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ LINE_AMOUNTS = ("Quantity", "UnitAmount", "DiscountAmount")
 
 
 @dataclass
+class HeldPayment:
+    """A payment this destination wrote, as Xero holds it on its invoice."""
+
+    payment_id: str  # empty while its creation is in flight ("claimed")
+    amount: Decimal
+
+
+@dataclass
 class XeroInvoice:
     """What the run knows of one Xero sales invoice (compact: one per invoice of the sync)."""
 
@@ -38,7 +46,7 @@ class XeroInvoice:
     amount_paid: Decimal
     amount_due: Decimal
     content: str  # digest of what the destination writes, see `content_digest`
-    payments: dict[str, str] = field(default_factory=dict)  # payment key -> PaymentID
+    payments: dict[str, HeldPayment] = field(default_factory=dict)  # by payment key
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> XeroInvoice:
@@ -46,7 +54,9 @@ class XeroInvoice:
         for payment in data.get("Payments") or []:
             key = key_of_reference(payment.get("Reference"))
             if key and payment.get("Status", "AUTHORISED") != "DELETED":
-                payments[key] = str(payment.get("PaymentID"))
+                payments[key] = HeldPayment(
+                    str(payment.get("PaymentID")), to_decimal(payment.get("Amount") or 0)
+                )
         return cls(
             invoice_id=str(data["InvoiceID"]),
             number=str(data.get("InvoiceNumber") or ""),

@@ -42,6 +42,11 @@ def source_link(record: Mapping[str, Any]) -> str:
     return template.format(source_id=record["source_id"])
 
 
+def paid_invoice_link(payment: Mapping[str, Any]) -> str:
+    """The `Url` this destination gives the invoice a payment record pays."""
+    return source_link({"source": payment["source"], "source_id": payment["invoice_source_id"]})
+
+
 # Contacts
 
 

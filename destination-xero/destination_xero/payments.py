@@ -1,24 +1,39 @@
-"""Payment records into Xero: applied once, removed when the source refunds or voids them.
+"""Payment records into Xero: applied once, replaced when their amount changes at the source,
+removed when the source refunds or voids them.
 
 A Xero payment written by this destination carries the source payment ID at the start of its
-reference (`Keap payment 5001 · ...`), and the invoice look-up returns each invoice's payments:
-so a payment already in Xero is recognised without any call of its own. New payments are
-created 50 a call (`PUT /Payments`); a refunded or voided one is deleted (`POST
-/Payments/{PaymentID}`, one call each: Xero has no batch delete).
+reference (`Keap payment 5001 · ...`), and the invoice look-up returns each invoice's payments
+with their amounts: so a payment already in Xero is recognised without any call of its own.
+New payments are created 50 a call (`PUT /Payments`); a refunded or voided one is deleted
+(`POST /Payments/{PaymentID}`, one call each: Xero has no batch delete, and no edit of a
+payment's amount); one whose amount changed (partly refunded at the source) is deleted and
+created again with the new amount, its creation joining the batch. Deletions go first, so that
+a smaller replacement never meets a fully paid invoice, and a replacement is created only once
+the payment it replaces is gone.
+
+Payments are only ever applied to invoices this destination wrote (their `Url` is the source's
+address of the invoice): an invoice number that belongs to another Xero invoice is not ours to
+pay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from destination_xero.client import Element, XeroClient
 from destination_xero.config import InvoiceSettings
 from destination_xero.contacts import Runner, chunks
 from destination_xero.invoices import Result
-from destination_xero.ledger import Ledger, XeroInvoice
-from destination_xero.mapping import invoice_number, payment_key, payment_payload
+from destination_xero.ledger import HeldPayment, Ledger, XeroInvoice
+from destination_xero.mapping import (
+    invoice_number,
+    paid_invoice_link,
+    payment_key,
+    payment_payload,
+)
 from destination_xero.outcomes import Outcome, RecordError
 from invoice_model.money import to_decimal
 
@@ -27,8 +42,13 @@ BATCH_SIZE = 50
 
 @dataclass(frozen=True)
 class _Payment:
+    """A payment to create (`replaces`: after deleting that one) or, for a record refunded or
+    voided, to delete.
+    """
+
     record: Mapping[str, Any]
     invoice: XeroInvoice
+    replaces: HeldPayment | None = None
 
 
 class PaymentWriter:
@@ -62,38 +82,51 @@ class PaymentWriter:
             planned = self._plan(record, number)
             if isinstance(planned, Result):
                 results[record["source_id"]] = planned
-            elif record["status"] == "completed":
+            elif record["status"] == "completed" and planned.replaces is None:
                 creates.append(planned)
             else:
                 deletes.append(planned)
+        for payment, element in zip(deletes, self.run(self._delete, deletes), strict=True):
+            result = self._deleted(payment, element)
+            if result is None:
+                creates.append(payment)  # the old amount is gone: the new one goes in
+            else:
+                results[payment.record["source_id"]] = result
         batches = list(chunks(creates, BATCH_SIZE))
         for batch, elements in zip(batches, self.run(self._create, batches), strict=True):
             for payment, element in zip(batch, elements, strict=True):
                 results[payment.record["source_id"]] = self._created(payment, element)
-        for payment, element in zip(deletes, self.run(self._delete, deletes), strict=True):
-            results[payment.record["source_id"]] = self._deleted(payment, element)
         return results
 
     def _plan(self, record: Mapping[str, Any], number: str) -> _Payment | Result:
-        """A payment to create or delete, or what became of the record without a call."""
+        """A payment to create, replace or delete, or what became of the record without a call."""
         invoice = self.ledger.get(number)
-        key = payment_key(record)
-        if invoice is None:
-            if record["status"] != "completed":
-                return Result(Outcome.SKIPPED)  # never written, so nothing to remove
-            return Result(Outcome.REJECTED, f"its invoice {number} is not in Xero")
+        held = invoice.payments.get(payment_key(record)) if invoice is not None else None
         if record["status"] != "completed":
-            return (
-                _Payment(record, invoice) if invoice.payments.get(key) else Result(Outcome.SKIPPED)
-            )
-        if key in invoice.payments:
-            return Result(Outcome.UNCHANGED)
+            if invoice is None or held is None or not held.payment_id:
+                return Result(Outcome.SKIPPED)  # not in Xero, so nothing to remove
+            return _not_ours(invoice, record) or _Payment(record, invoice)
+        if invoice is None:
+            return Result(Outcome.REJECTED, f"its invoice {number} is not in Xero")
+        return _not_ours(invoice, record) or self._plan_receipt(record, invoice, held)
+
+    def _plan_receipt(
+        self, record: Mapping[str, Any], invoice: XeroInvoice, held: HeldPayment | None
+    ) -> _Payment | Result:
+        """A completed payment on an invoice of ours: unchanged, replaced or created."""
+        amount = to_decimal(record["amount"])
+        if held is not None and (not held.payment_id or held.amount == amount):
+            return Result(Outcome.UNCHANGED)  # in Xero, or being written by this flush
         if record["currency"] != invoice.currency:
             return Result(
                 Outcome.REJECTED,
-                f"it is in {record['currency']}, its invoice {number} in {invoice.currency}",
+                f"it is in {record['currency']}, its invoice {invoice.number} in "
+                f"{invoice.currency}",
             )
-        invoice.payments[key] = ""  # claimed: a later copy in this flush is unchanged
+        if held is not None:
+            return _Payment(record, invoice, replaces=held)
+        # Claimed: a later copy in this flush is unchanged.
+        invoice.payments[payment_key(record)] = HeldPayment("", amount)
         return _Payment(record, invoice)
 
     def _create(self, batch: list[_Payment]) -> list[Element]:
@@ -104,27 +137,59 @@ class PaymentWriter:
         key = payment_key(payment.record)
         if not element.ok:
             payment.invoice.payments.pop(key, None)
-            return Result(Outcome.REJECTED, f"Xero refused it: {'; '.join(element.errors)}")
-        payment.invoice.payments[key] = str(element.data.get("PaymentID"))
+            replaced = (
+                f" (the payment of {payment.replaces.amount} it was to replace is deleted)"
+                if payment.replaces is not None
+                else ""
+            )
+            return Result(
+                Outcome.REJECTED, f"Xero refused it: {'; '.join(element.errors)}{replaced}"
+            )
         amount = to_decimal(payment.record["amount"])
-        payment.invoice.amount_paid += amount
-        payment.invoice.amount_due -= amount
-        return Result(Outcome.CREATED)
+        payment.invoice.payments[key] = HeldPayment(str(element.data.get("PaymentID")), amount)
+        _settle(payment.invoice, amount)
+        return Result(Outcome.CREATED if payment.replaces is None else Outcome.UPDATED)
 
     def _delete(self, payment: _Payment) -> Element:
-        payment_id = payment.invoice.payments[payment_key(payment.record)]
+        held = payment.replaces or payment.invoice.payments[payment_key(payment.record)]
         body = [{"Status": "DELETED"}]
         return self.client.write(
-            "POST", f"/Payments/{payment_id}", "Payments", body, per_element=False
+            "POST", f"/Payments/{held.payment_id}", "Payments", body, per_element=False
         )[0]
 
-    def _deleted(self, payment: _Payment, element: Element) -> Result:
+    def _deleted(self, payment: _Payment, element: Element) -> Result | None:
+        """The result of a removal; None when a replaced payment is gone and its successor is
+        to be created.
+        """
         if not element.ok:
+            what = "the payment it replaces" if payment.replaces is not None else "it"
             return Result(
-                Outcome.REJECTED, f"Xero refused to delete it: {'; '.join(element.errors)}"
+                Outcome.REJECTED,
+                f"Xero refused to delete {what}: {'; '.join(element.errors)}",
             )
-        del payment.invoice.payments[payment_key(payment.record)]
-        amount = to_decimal(payment.record["amount"])
-        payment.invoice.amount_paid -= amount
-        payment.invoice.amount_due += amount
+        held = payment.invoice.payments.pop(payment_key(payment.record))
+        _settle(payment.invoice, -held.amount)
+        if payment.replaces is not None:
+            return None
         return Result(Outcome.REMOVED)
+
+
+def _not_ours(invoice: XeroInvoice, record: Mapping[str, Any]) -> Result | None:
+    """Why a payment cannot touch `invoice`, when this destination did not write it."""
+    if invoice.url == paid_invoice_link(record):
+        return None
+    return Result(
+        Outcome.REJECTED,
+        f"invoice number {invoice.number} belongs to a Xero invoice this destination did not "
+        "write; change invoices.invoice_number_template or renumber that invoice",
+    )
+
+
+def _settle(invoice: XeroInvoice, paid: Decimal) -> None:
+    """What a payment of `paid` (negative: one deleted) does to the invoice as Xero has it."""
+    invoice.amount_paid += paid
+    invoice.amount_due -= paid
+    if invoice.status == "PAID" and invoice.amount_due > 0:
+        invoice.status = "AUTHORISED"
+    elif invoice.status == "AUTHORISED" and invoice.amount_due <= 0:
+        invoice.status = "PAID"

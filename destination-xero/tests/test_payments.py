@@ -105,3 +105,82 @@ def test_a_refund_of_a_payment_never_written_is_nothing_to_do(
     assert "payments: 0 created" in written.summary
     assert "1 skipped, 0 rejected" in written.summary
     assert kit.writes(sandbox) == 0
+
+
+def test_a_payment_is_never_applied_to_an_invoice_this_destination_did_not_write(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    [walk_in] = xero.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
+    theirs = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": walk_in["ContactID"]},
+        "InvoiceNumber": "2087",
+        "Status": "AUTHORISED",
+        "Date": "2024-03-01",
+        "DueDate": "2024-03-31",
+        "LineItems": [
+            {"Description": "Counter sale", "Quantity": 1, "UnitAmount": 500, "AccountCode": "200"}
+        ],
+    }
+    xero.call("PUT", "/Invoices", {"Invoices": [theirs]})
+    sandbox.stats.reset()
+    written = kit.write(sandbox_config(), kit.sync(payments=[examples.payment()]))
+    assert written.error is None
+    assert written.warnings == [
+        "payments record 5001: rejected: invoice number 2087 belongs to a Xero invoice this "
+        "destination did not write; change invoices.invoice_number_template or renumber that "
+        "invoice"
+    ]
+    assert xero.books()["payments"] == []
+    held = xero.invoices()["2087"]
+    assert (held["AmountPaid"], held["AmountDue"]) == (0, held["Total"])
+    assert kit.writes(sandbox) == 0
+    # Its refund has nothing of ours to remove.
+    refund = kit.write(sandbox_config(), kit.sync(payments=[examples.payment(status="refunded")]))
+    assert refund.warnings == []
+    assert "1 skipped, 0 rejected" in refund.summary
+
+
+def test_a_payment_partly_refunded_at_the_source_is_replaced_with_the_amount_kept(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    config = sandbox_config()
+    unpaid = kit.invoice(1, status="open", amount_paid=0, amount_due=99.13, paid_at=None)
+    kit.write(config, kit.sync([unpaid], [kit.payment(1, amount=29)]))
+    [first] = xero.books()["payments"]
+    assert to_decimal(first["Amount"]) == Decimal("29.00")
+    sandbox.stats.reset()
+
+    written = kit.write(config, kit.sync(payments=[kit.payment(1, amount=28)]))
+    assert written.error is None
+    assert written.warnings == []
+    assert "payments: 0 created, 1 updated, 0 unchanged, 0 left alone, 0 removed" in (
+        written.summary
+    )
+    # One look-up, one delete, one create.
+    assert kit.calls(sandbox, "GET", "/Invoices") == 1
+    assert kit.calls(sandbox, "POST", "/Payments/<payment_id>") == 1
+    assert kit.calls(sandbox, "PUT", "/Payments") == 1
+    live = [p for p in xero.books()["payments"] if p["Status"] != "DELETED"]
+    assert [(to_decimal(p["Amount"]), p["Reference"]) for p in live] == [
+        (Decimal("28.00"), first["Reference"])
+    ]
+    assert to_decimal(xero.invoices()["5001"]["AmountPaid"]) == Decimal("28.00")
+
+    sandbox.stats.reset()
+    again = kit.write(config, kit.sync(payments=[kit.payment(1, amount=28)]))
+    assert "payments: 0 created, 0 updated, 1 unchanged" in again.summary
+    assert kit.writes(sandbox) == 0
+
+
+def test_a_fully_paid_invoice_takes_a_smaller_replacement(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    config = sandbox_config()
+    kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
+    assert xero.invoices()["2087"]["Status"] == "PAID"
+    # The deletion goes first: a new 90.00 beside the old 99.13 would exceed the amount due.
+    written = kit.write(config, kit.sync(payments=[examples.payment(amount=90)]))
+    assert written.warnings == []
+    invoice = xero.invoices()["2087"]
+    assert (invoice["Status"], to_decimal(invoice["AmountDue"])) == ("AUTHORISED", Decimal("9.13"))
