@@ -18,7 +18,7 @@ from destination_xero.books import Books
 from destination_xero.config import InvoiceSettings, SourceTaxLines, XeroCalculatedTax
 from destination_xero.outcomes import RecordError
 from invoice_model.contract import UNIT_PLACES
-from invoice_model.dates import parse_date
+from invoice_model.dates import parse_date, parse_datetime
 from invoice_model.money import quantize, to_decimal, to_json_number
 
 # Where each source keeps the record a Xero invoice was written from. The link is set as the
@@ -31,6 +31,8 @@ SOURCE_NAMES = {"keap": "Keap", "xero": "Xero"}
 CONTACT_NUMBER_MAX = 50
 INVOICE_NUMBER_MAX = 255
 PAYMENT_REFERENCE_MAX = 255
+# UTC-12 (Baker Island, "anywhere on Earth") is the last time zone in which a day ends.
+LATEST_DAY_END = dt.timedelta(hours=12)
 
 PAYMENT_REFERENCE = re.compile(r"^(?P<source>[A-Za-z]+) payment (?P<id>[^\s·]+)")
 
@@ -142,12 +144,27 @@ def due_date(record: Mapping[str, Any], due_days: int) -> dt.date:
         return parse_date(record["due_date"])
     issued = parse_date(record["issue_date"])
     paid_when_raised = record["status"] == "paid" and record.get("paid_at")
-    if paid_when_raised and parse_date(record["paid_at"]) <= issued:
+    if paid_when_raised and parse_datetime(record["paid_at"]) < end_of_day_everywhere(issued):
         return issued
     instalments = record.get("instalments") or []
     if instalments:
         return max(parse_date(instalment["due_date"]) for instalment in instalments)
     return issued + dt.timedelta(days=due_days)
+
+
+def end_of_day_everywhere(day: dt.date) -> dt.datetime:
+    """The instant `day` has ended in every time zone: midnight after it in UTC-12, the last
+    zone to see a day end (12:00 UTC the next day).
+
+    An issue date is a day in the source account's time zone, which the record does not carry;
+    `paid_at` is an instant. A payment before this instant may have been made on the issue day
+    wherever the source is, so it counts as paid when raised: a same-day payment is never
+    missed, and a payment made early the next morning (up to 12 hours plus the zone's offset
+    from UTC) may be taken for a same-day one, which only moves the due date of an invoice that
+    is already paid.
+    """
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return midnight + LATEST_DAY_END
 
 
 def build_invoice(

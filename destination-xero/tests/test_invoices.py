@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from invoice_model import examples
+from invoice_model.dates import parse_date
 from invoice_model.money import to_decimal
 
 if TYPE_CHECKING:
@@ -212,3 +213,17 @@ def test_skus_are_matched_to_xero_items_when_enabled(
     consulting, mystery = xero.invoices()["2087"]["LineItems"]
     assert (consulting.get("ItemCode"), consulting["AccountCode"]) == ("CONSULT", "230")
     assert (mystery.get("ItemCode"), mystery["AccountCode"]) == (None, "200")
+
+
+def test_an_invoice_paid_the_evening_it_was_raised_in_new_york_is_due_on_its_issue_date(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    # Paid at 21:00 on 1 March in New York, which is already 2 March in UTC.
+    evening = examples.invoice(due_date=None, paid_at="2024-03-02T02:00:00.000Z")
+    next_noon = kit.invoice(2, due_date=None, paid_at="2024-03-02T17:00:00.000Z")
+    written = kit.write(sandbox_config(), kit.sync([evening, next_noon]))
+    assert written.error is None
+    invoices = xero.invoices()
+    assert parse_date(invoices["2087"]["DueDate"]).isoformat() == "2024-03-01"
+    # Noon in New York on 2 March is 2 March everywhere on Earth: due 30 days after issue.
+    assert parse_date(invoices["5002"]["DueDate"]).isoformat() == "2024-03-31"

@@ -192,7 +192,22 @@ def test_a_source_draft_stays_a_draft_whatever_the_configured_status(config: Mak
             {"due_date": None, "paid_at": "2024-03-01T10:00:00.000Z"},
             "2024-03-01",
         ),  # paid when raised
-        ({"due_date": None}, "2024-03-31"),  # paid later: issue date + 30 days
+        (
+            {"due_date": None, "paid_at": "2024-03-02T02:00:00.000Z"},
+            "2024-03-01",
+        ),  # 21:00 on 1 March in New York: paid when raised
+        (
+            {"due_date": None, "paid_at": "2024-03-02T11:59:59.999Z"},
+            "2024-03-01",
+        ),  # still 1 March in UTC-12
+        (
+            {"due_date": None, "paid_at": "2024-03-02T12:00:00.000Z"},
+            "2024-03-31",
+        ),  # 2 March everywhere: paid later, issue date + 30 days
+        (
+            {"due_date": None, "paid_at": "2024-02-29T23:00:00.000Z"},
+            "2024-03-01",
+        ),  # before the issue date (in UTC): paid when raised
         (
             {
                 "due_date": None,
