@@ -92,6 +92,8 @@ class InvoiceSettings:
     fee_account_code: str
     match_items_by_sku: bool
     tax: SourceTaxLines | XeroCalculatedTax
+    # The config fields of line accounts the user set; the others default to the sales account.
+    line_account_fields: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,17 @@ class Settings:
     fail_on_invalid_record: bool
 
     def account_fields(self) -> dict[str, str]:
-        """Every configured account code, by the config field that holds it."""
+        """Every account code the config sets, by the config field that holds it (a line
+        account left to default to the sales account is the sales account's field alone).
+        """
         invoices = self.invoices
-        fields = {
-            "invoices.sales_account_code": invoices.sales_account_code,
+        lines = {
             "invoices.shipping_account_code": invoices.shipping_account_code,
             "invoices.discount_account_code": invoices.discount_account_code,
             "invoices.fee_account_code": invoices.fee_account_code,
         }
+        fields = {"invoices.sales_account_code": invoices.sales_account_code}
+        fields |= {f: code for f, code in lines.items() if f in invoices.line_account_fields}
         if isinstance(invoices.tax, SourceTaxLines):
             fields["invoices.tax.tax_account_code"] = invoices.tax.account_code
         else:
@@ -193,6 +198,11 @@ def _invoice_settings(section: Mapping[str, Any]) -> InvoiceSettings:
     due_days = section.get("due_days", 30)
     if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
         raise config_error("invoices.due_days", "must be a whole number of days, 0 or more")
+    lines = {}  # the line accounts set, by name
+    for name in ("shipping_account_code", "discount_account_code", "fee_account_code"):
+        code = _text(section, name, f"invoices.{name}")
+        if code:
+            lines[name] = code
     return InvoiceSettings(
         status=_choice(section, "status", "invoices.status", ("AUTHORISED", "DRAFT")),
         number_template=Template(
@@ -207,11 +217,12 @@ def _invoice_settings(section: Mapping[str, Any]) -> InvoiceSettings:
         ),
         due_days=due_days,
         sales_account_code=sales,
-        shipping_account_code=_text(section, "shipping_account_code", "") or sales,
-        discount_account_code=_text(section, "discount_account_code", "") or sales,
-        fee_account_code=_text(section, "fee_account_code", "") or sales,
+        shipping_account_code=lines.get("shipping_account_code") or sales,
+        discount_account_code=lines.get("discount_account_code") or sales,
+        fee_account_code=lines.get("fee_account_code") or sales,
         match_items_by_sku=bool(section.get("match_items_by_sku", False)),
         tax=_tax_settings(_section(section, "tax", field="invoices.tax")),
+        line_account_fields=frozenset(f"invoices.{name}" for name in lines),
     )
 
 

@@ -89,6 +89,22 @@ def test_every_problem_is_reported_at_once(sandbox_config: MakeConfig) -> None:
     assert "'payments.account_code'" in message
 
 
+def test_only_the_account_fields_the_user_set_are_named(sandbox_config: MakeConfig) -> None:
+    # Shipping, discount and fee lines go to the sales account unless set: a bad sales account
+    # is one problem, under the one field the user set.
+    unset = {f"invoices.{kind}_account_code": None for kind in ("shipping", "discount", "fee")}
+    status, message = check(sandbox_config(**unset, **{"invoices.sales_account_code": "999"}))
+    assert status == Status.FAILED
+    assert message.startswith("Config field 'invoices.sales_account_code': account 999 does not")
+    assert message.count("Config field") == 1, message
+    # A line account the user set is named as well, once.
+    changes = {**unset, "invoices.sales_account_code": "999", "invoices.fee_account_code": "999"}
+    status, message = check(sandbox_config(**changes))
+    assert message.count("Config field") == 2, message
+    assert message.count("'invoices.sales_account_code'") == 1
+    assert message.count("'invoices.fee_account_code'") == 1
+
+
 def test_a_custom_connection_is_not_asked_for_a_tenant(
     sandbox: Sandbox, sandbox_config: MakeConfig
 ) -> None:
