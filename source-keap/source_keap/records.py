@@ -20,6 +20,7 @@ import hashlib
 import json
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +59,10 @@ class KeapRecordError(ValueError):
     """A Keap object that cannot become a valid record; says which object and why."""
 
 
+# What reading a Keap object not shaped as documented raises (a KeapRecordError is a ValueError).
+_MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
+
+
 def digest(record: Mapping[str, Any]) -> str:
     """A short fingerprint of a record, to tell a re-read unchanged record from an update."""
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
@@ -81,7 +86,7 @@ def currency_of(order: Mapping[str, Any], default: str | None) -> str:
             return str(value["currency_code"]).upper()
     if default:
         return default.upper()
-    raise KeapRecordError(f"order {order.get('id')} has no currency and the account names none")
+    raise KeapRecordError("it has no currency, and the Keap account names none")
 
 
 def money(value: Any, currency: str) -> Money:
@@ -98,7 +103,7 @@ def contact_details(contact: Mapping[str, Any], fallback: Mapping[str, Any]) -> 
     source = contact or fallback
     contact_id = str(source.get("id") or fallback.get("id") or "")
     if not contact_id:
-        raise KeapRecordError("order has no contact")
+        raise KeapRecordError("it has no contact")
     first = _text(source.get("given_name")) or _text(fallback.get("given_name"))
     last = _text(source.get("family_name")) or _text(fallback.get("family_name"))
     company_value = source.get("company")
@@ -151,6 +156,14 @@ def line_item(item: Mapping[str, Any], currency: str) -> dict[str, Any]:
     }
 
 
+def _line(item: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    try:
+        return line_item(item, currency)
+    except _MALFORMED as error:
+        line_id = item.get("id") if isinstance(item, Mapping) else None
+        raise KeapRecordError(f"line {line_id}: {_problem(error)}") from error
+
+
 def paid_at(order: Mapping[str, Any], payments: Iterable[Mapping[str, Any]]) -> str:
     """When a settled order was paid in full: the time of its last payment received, the one
     that completed it; an order with nothing to pay, when it was created."""
@@ -176,7 +189,7 @@ def invoice_record(
         raise KeapRecordError("order without an id")
     try:
         currency = currency_of(order, default_currency)
-        lines = [line_item(item, currency) for item in order.get("order_items") or []]
+        lines = [_line(item, currency) for item in order.get("order_items") or []]
         tax = _sum(li["line_amount"] for li in lines if li["kind"] == "tax")
         subtotal = _sum(li["line_amount"] for li in lines if li["kind"] != "tax")
         total = subtotal + tax
@@ -206,22 +219,33 @@ def invoice_record(
             "paid_at": when_paid,
             "written_by_sync": written_by_sync,
         }
-    except (KeyError, TypeError, ValueError) as error:
-        raise KeapRecordError(f"order {order_id}: {error}") from error
+    except _MALFORMED as error:
+        raise KeapRecordError(f"order {order_id}: {_problem(error)}") from error
 
 
-def paid_in_full(order: Mapping[str, Any], default_currency: str | None) -> bool:
+def paid_in_full(
+    order: Mapping[str, Any], default_currency: str | None, *, net_of_refunds: bool = True
+) -> bool:
     """Whether the order's invoice is paid (by Keap's stated total), net of refunds; such an
-    order's record has a `paid_at`."""
-    currency = currency_of(order, default_currency)
-    total = money(order.get("total"), currency).amount
-    return _settled(order, total, total - _net_paid(order, currency))
+    order's record has a `paid_at`. Without `net_of_refunds`: whether it was paid in full and
+    only refunds since made it owe again (Keap keeps `total_paid` when it refunds, not when a
+    payment is voided)."""
+    try:
+        currency = currency_of(order, default_currency)
+        total = money(order.get("total"), currency).amount
+        paid = _net_paid(order, currency) if net_of_refunds else _gross_paid(order, currency)
+        return _settled(order, total, total - paid)
+    except _MALFORMED as error:
+        raise KeapRecordError(f"order {order.get('id')}: {_problem(error)}") from error
 
 
 def _net_paid(order: Mapping[str, Any], currency: str) -> Decimal:
     """Paid net of refunds, as the contract says: Keap keeps `total_paid` when it refunds."""
-    paid = money(order.get("total_paid"), currency).amount
-    return paid - money(order.get("refund_total"), currency).amount
+    return _gross_paid(order, currency) - money(order.get("refund_total"), currency).amount
+
+
+def _gross_paid(order: Mapping[str, Any], currency: str) -> Decimal:
+    return money(order.get("total_paid"), currency).amount
 
 
 def _settled(order: Mapping[str, Any], total: Decimal, amount_due: Decimal) -> bool:
@@ -233,16 +257,127 @@ def keap_total(order: Mapping[str, Any], currency: str) -> Decimal | None:
     return money(order["total"], currency).amount if order.get("total") is not None else None
 
 
-def payment_record(
-    payment: Mapping[str, Any],
+def payment_records(
+    payments: Iterable[Mapping[str, Any]],
     order: Mapping[str, Any],
     *,
     time_zone: str,
     default_currency: str | None,
     written_by_sync: bool,
+) -> list[dict[str, Any]]:
+    """The `payments` records of an order's Keap payments (all of them, refunds included, as
+    `/sales/payments` lists them), each refund taken off the payment it gave money back on."""
+    listed = list(payments)
+    refunds = refunds_by_payment(listed, order, default_currency)
+    found = []
+    for payment in listed:
+        record = payment_record(
+            payment,
+            order,
+            refunded=refunds.get(_text(payment.get("id")) or ""),
+            time_zone=time_zone,
+            default_currency=default_currency,
+            written_by_sync=written_by_sync,
+        )
+        if record is not None:
+            found.append(record)
+    return found
+
+
+@dataclass(frozen=True)
+class Refunded:
+    """What was given back on one payment, and when the last refund of it was made."""
+
+    amount: Decimal
+    last_time: str | None = None
+
+
+def refunds_by_payment(
+    payments: Sequence[Mapping[str, Any]], order: Mapping[str, Any], default_currency: str | None
+) -> dict[str, Refunded]:
+    """How much of each of an order's payments was refunded, by payment ID.
+
+    Keap lists a refund as a payment of its own, negative, on the same order, and the refunded
+    payment names its latest refund (`refund_payment_id`). A payment refunded more than once
+    names only the last: a refund that no payment names went, earlier, to a payment refunded
+    again later, and is taken off the first such payment received before it with that much
+    left. A payment naming a refund that is not listed takes what the order's `refund_total`
+    says was given back beyond the refunds listed.
+    """
+    try:
+        currency = currency_of(order, default_currency)
+        refunds = {_text(p.get("id")) or "": p for p in payments if _amount(p, currency) < 0}
+        received = sorted(
+            (p for p in payments if _amount(p, currency) > 0),
+            key=lambda p: (_time_of(p), int(_text(p.get("id")) or 0)),
+        )
+        refunded = [p for p in received if _text(p.get("refund_payment_id"))]
+        given: dict[str, Refunded] = {}
+
+        def give_back(payment: Mapping[str, Any], amount: Decimal, when: str | None) -> None:
+            payment_id = _text(payment.get("id")) or ""
+            before = given.get(payment_id, Refunded(Decimal(0)))
+            times = [t for t in (before.last_time, when) if t]
+            given[payment_id] = Refunded(before.amount + amount, max(times) if times else None)
+
+        def room(payment: Mapping[str, Any]) -> Decimal:
+            taken = given.get(_text(payment.get("id")) or "", Refunded(Decimal(0))).amount
+            return _amount(payment, currency) - taken
+
+        unlisted = []
+        for payment in refunded:
+            refund = refunds.pop(_text(payment.get("refund_payment_id")) or "", None)
+            if refund is None:
+                unlisted.append(payment)
+            else:
+                give_back(payment, -_amount(refund, currency), _time_of(refund))
+        for refund in sorted(refunds.values(), key=_time_of):
+            amount = -_amount(refund, currency)
+            earlier = [p for p in refunded if _time_of(p) <= _time_of(refund)]
+            payment = next((p for p in earlier if room(p) >= amount), None)
+            if payment is not None:
+                give_back(payment, amount, _time_of(refund))
+        beyond = money(order.get("refund_total"), currency).amount - sum(
+            (r.amount for r in given.values()), Decimal(0)
+        )
+        for payment in unlisted:
+            amount = min(room(payment), max(beyond, Decimal(0)))
+            give_back(payment, amount, None)
+            beyond -= amount
+        return given
+    except _MALFORMED as error:
+        raise KeapRecordError(
+            f"the refunds of order {order.get('id')}: {_problem(error)}"
+        ) from error
+
+
+def _amount(payment: Mapping[str, Any], currency: str) -> Decimal:
+    return money(payment.get("amount"), currency).amount
+
+
+def _time_of(payment: Mapping[str, Any]) -> str:
+    when = payment.get("payment_time") or payment.get("update_time")
+    return format_datetime(when) if when else ""
+
+
+def payment_record(
+    payment: Mapping[str, Any],
+    order: Mapping[str, Any],
+    *,
+    refunded: Refunded | None = None,
+    time_zone: str,
+    default_currency: str | None,
+    written_by_sync: bool,
 ) -> dict[str, Any] | None:
-    """The `payments` record of a Keap payment against `order`; None for what is not a payment
-    received (a pending charge, or the negative entry of a refund, told on its payment)."""
+    """The `payments` record of a Keap payment against `order`, given what was refunded of it;
+    None for what is not a payment received (a pending charge, or the negative entry of a
+    refund, told on its payment).
+
+    The amount is what was received and kept: a payment refunded in part stays `completed` with
+    the rest, one refunded in full is `refunded` (with the amount it had), so the completed
+    payments of an order add up to what its invoice says was paid. It changes when a refund is
+    made, whether or not Keap moves the payment's own `update_time`.
+    """
     payment_id = _text(payment.get("id"))
     try:
         currency = currency_of(order, default_currency)
@@ -250,24 +385,39 @@ def payment_record(
         status = _payment_status(payment)
         if status is None or amount.amount <= 0:
             return None
+        kept = amount.amount - (refunded.amount if refunded else 0)
+        if status == "completed" and kept <= 0:
+            status = "refunded"
         when = payment.get("payment_time") or payment["update_time"]
+        changes = [format_datetime(payment.get("update_time") or when)]
+        if refunded is not None and refunded.last_time:
+            changes.append(refunded.last_time)
         return {
             "source": SOURCE,
             "source_id": payment_id,
             "invoice_source_id": _text(order["id"]),
             "invoice_source_invoice_id": _text(order.get("invoice_id")),
             "invoice_number": _text(order.get("invoice_number")),
-            "amount": amount.to_json(),
+            "amount": (Money(kept, currency) if status == "completed" else amount).to_json(),
             "currency": currency,
             "date": local_date(when, time_zone),
             "method": _text(payment.get("type")),
             "reference": _text(payment.get("note")),
             "status": status,
-            "updated_at": format_datetime(payment.get("update_time") or when),
+            "updated_at": max(changes),
             "written_by_sync": written_by_sync,
         }
-    except (KeyError, TypeError, ValueError) as error:
-        raise KeapRecordError(f"payment {payment_id}: {error}") from error
+    except _MALFORMED as error:
+        raise KeapRecordError(
+            f"payment {payment_id} of order {_text(order.get('id'))}: {_problem(error)}"
+        ) from error
+
+
+def _problem(error: Exception) -> str:
+    """What is wrong, in words: a missing field is named as such."""
+    if isinstance(error, KeyError):
+        return f"it has no {error.args[0]}"
+    return str(error)
 
 
 def _status(order: Mapping[str, Any], when_paid: str | None, amount_paid: Decimal) -> str:
@@ -292,10 +442,8 @@ def _counts(payment: Mapping[str, Any]) -> bool:
 
 
 def _payment_status(payment: Mapping[str, Any]) -> str | None:
-    """Keap's `Payment.status` with its refund: a refunded payment says so; `NONE` is what a
-    voided payment is left with; a `PENDING` charge is not money received yet."""
-    if payment.get("refund_payment_id"):
-        return "refunded"
+    """Keap's `Payment.status`: `NONE` is what a voided payment is left with; a `PENDING` charge
+    is not money received yet. Refunds are taken off by `payment_record`."""
     if _counts(payment):
         return "completed"
     return "voided" if str(payment.get("status") or "").upper() == "NONE" else None

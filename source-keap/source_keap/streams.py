@@ -149,6 +149,7 @@ class OrderPages(KeapStream, ABC):
         self._page_state: dict[str, Any] = {}
         self._query = OrderQuery.for_cursor(INVOICES.default_cursor)
         self._read_from: str | None = None
+        self._resumed = False  # an incremental read continuing from a saved state
         self._next_token: str | None = None
         self._done = False
 
@@ -224,9 +225,10 @@ class OrderPages(KeapStream, ABC):
 
     def _begin(self, sync_mode: SyncMode, cursor: str) -> None:
         """Resolve the start point and, in an incremental sync, where the last one stopped."""
+        saved = self._saved_state if sync_mode == SyncMode.incremental else None
+        self._resumed = bool(saved)
         self._query = self._order_query(cursor)
         state_cursor, position_field = self._state_fields(cursor)
-        saved = self._saved_state if sync_mode == SyncMode.incremental else None
         floor = self.context.account.floor(self.get)
         self._position = ReadPosition.resume(saved, state_cursor, position_field, floor)
         # Fixed for the whole read: Keap's page tokens continue the query they came from.
@@ -352,9 +354,16 @@ class Invoices(OrderPages):
 class Payments(OrderPages):
     """One record per payment received, linked to its order and invoice IDs.
 
-    Payments are read with their orders, in the orders' modification order (a payment changes
-    its order): those that changed since the last sync; with `invoices` on `paid_at`, all those
-    of each order paid in full, once it is.
+    Payments are read with their orders, in the orders' modification order (a payment, a refund
+    and a void each change their order): those that changed since the last sync.
+
+    With `invoices` on `paid_at` only paid invoices reach the destination, so: all the payments
+    of each order paid in full, once it is; and, from the second sync on, what undoes a payment
+    the destination may hold, among those that changed since the last sync: a payment refunded
+    in full or voided, whatever its order (a destination skips one it never wrote), and a
+    payment refunded in part, of an order paid in full before the refunds (it was written when
+    the order was paid; its amount is now smaller). Never a completed payment of an order that
+    has not been paid in full.
     """
 
     name = "payments"
@@ -365,7 +374,9 @@ class Payments(OrderPages):
         return _PAYMENTS_SCHEMA
 
     def _order_query(self, cursor: str) -> OrderQuery:
-        return OrderQuery.for_cursor("paid_at" if self.context.paid_invoices_only else "updated_at")
+        # A first sync has written nothing to undo: only orders Keap says are paid are read.
+        first_paid_only = self.context.paid_invoices_only and not self._resumed
+        return OrderQuery.for_cursor("paid_at" if first_paid_only else "updated_at")
 
     def _state_fields(self, cursor: str) -> tuple[str, str]:
         return PAYMENTS.default_cursor, "orders_updated_at"
@@ -374,30 +385,39 @@ class Payments(OrderPages):
         self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
     ) -> Iterable[Mapping[str, Any]]:
         profile = self.context.account.profile(self.get)
-        if self._query.paid_only:
+        paid_invoices_only = self.context.paid_invoices_only
+        if paid_invoices_only and not self._resumed:
             orders = [(o, w) for o, w in orders if records.paid_in_full(o, profile.currency)]
         if not orders:
             return
         payments = self.context.account.payments.fetch(
             self.get, (o for o, _ in orders), keep=self._keeps_payments
         )
-        # A payment that changed changed its order at the same moment: those older than the
-        # read were emitted before. An order paid in full brings all its payments.
-        since = None if self._query.paid_only else self._read_from
         for order, written in orders:
             at = self._position_of(order)
-            for payment in payments.get(str(order["id"]), []):
-                record = records.payment_record(
-                    payment,
-                    order,
-                    time_zone=profile.time_zone,
-                    default_currency=profile.currency,
-                    written_by_sync=written,
-                )
-                if record is None or (since and record["updated_at"] < since):
-                    continue
+            found = records.payment_records(
+                payments.get(str(order["id"]), []),
+                order,
+                time_zone=profile.time_zone,
+                default_currency=profile.currency,
+                written_by_sync=written,
+            )
+            for record in self._wanted_payments(order, found, profile.currency):
                 if self._admit(position, record, at):
                     yield record
+
+    def _wanted_payments(
+        self, order: Mapping[str, Any], found: list[dict[str, Any]], currency: str | None
+    ) -> list[dict[str, Any]]:
+        """The payments of an order to emit (see the class). A payment that changed changed
+        its order at the same moment: those older than the read were emitted before."""
+        changed = [r for r in found if r["updated_at"] >= (self._read_from or "")]
+        if not self.context.paid_invoices_only:
+            return changed
+        if records.paid_in_full(order, currency):
+            return found
+        was_paid = records.paid_in_full(order, currency, net_of_refunds=False)
+        return [r for r in changed if r["status"] != "completed" or was_paid]
 
 
 class KeapList(KeapStream, ABC):

@@ -13,6 +13,7 @@ from source_keap.records import (
     line_item,
     local_date,
     payment_record,
+    payment_records,
 )
 
 
@@ -237,10 +238,72 @@ def test_payment_amounts_stay_exact(payloads):
     assert Decimal(repr(payment(payloads, amount=amount)["amount"])) == Decimal("0.29")
 
 
-def test_a_refunded_payment_says_so_and_pending_ones_are_not_money_received(payloads):
-    assert payment(payloads, refund_payment_id="5009")["status"] == "refunded"
+def test_pending_charges_and_refund_entries_are_not_money_received(payloads):
     assert payment(payloads, status="PENDING") is None
     assert payment(payloads, amount=-104.13) is None
+
+
+def refunded(payloads, *refunds, refund_total=None, named="5009"):
+    """The records of payment 5001 ($104.13, refunded last by `named`) and `refunds`, as
+    `/sales/payments` lists them for order 1042."""
+    given = sum(round(-r["amount"] * 100) for r in refunds)
+    order = payloads.order(
+        status="PAID",
+        total_paid=payloads.cents(10413),
+        refund_total=payloads.cents(given if refund_total is None else refund_total),
+    )
+    found = payment_records(
+        [payloads.payment(refund_payment_id=named), *refunds],
+        order,
+        time_zone="UTC",
+        default_currency=None,
+        written_by_sync=False,
+    )
+    for record in found:
+        assert problems("payments", record) == []
+    return {r["source_id"]: r for r in found}
+
+
+def refund(payloads, refund_id, amount, when):
+    return payloads.payment(
+        id=refund_id, type="Refund", amount=-amount, payment_time=when, update_time=when
+    )
+
+
+def test_a_payment_refunded_in_part_is_completed_with_what_was_kept(payloads):
+    found = refunded(payloads, refund(payloads, "5009", 4.13, "2024-03-05T10:00:00Z"))
+    assert list(found) == ["5001"]
+    assert found["5001"]["status"] == "completed"
+    assert found["5001"]["amount"] == 100
+    # The refund changes the payment, whether or not Keap moves its update_time.
+    assert found["5001"]["updated_at"] == "2024-03-05T10:00:00.000Z"
+
+
+def test_a_payment_refunded_in_full_is_refunded_with_its_amount(payloads):
+    found = refunded(payloads, refund(payloads, "5009", 104.13, "2024-03-05T10:00:00Z"))
+    assert (found["5001"]["status"], found["5001"]["amount"]) == ("refunded", 104.13)
+
+
+def test_every_refund_of_a_payment_refunded_twice_is_taken_off_it(payloads):
+    # Keap's payment names only its latest refund; the earlier one is named by no payment.
+    found = refunded(
+        payloads,
+        refund(payloads, "5007", 1.00, "2024-03-04T10:00:00Z"),
+        refund(payloads, "5009", 3.13, "2024-03-05T10:00:00Z"),
+    )
+    assert (found["5001"]["status"], found["5001"]["amount"]) == ("completed", 100)
+    found = refunded(
+        payloads,
+        refund(payloads, "5007", 100.00, "2024-03-04T10:00:00Z"),
+        refund(payloads, "5009", 4.13, "2024-03-05T10:00:00Z"),
+    )
+    assert found["5001"]["status"] == "refunded"
+
+
+def test_a_refund_keap_does_not_list_is_read_from_the_orders_refund_total(payloads):
+    found = refunded(payloads, refund_total=413)
+    assert (found["5001"]["status"], found["5001"]["amount"]) == ("completed", 100)
+    assert refunded(payloads, refund_total=10413)["5001"]["status"] == "refunded"
 
 
 def test_the_digest_tells_changes_apart(payloads):
