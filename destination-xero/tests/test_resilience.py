@@ -6,6 +6,7 @@ Whatever happens, the organisation ends with exactly one of everything.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -63,6 +64,36 @@ def test_a_429_storm_is_waited_out_as_retry_after_says(
     assert written.error is None
     assert sandbox.stats.count("xero", status=429) == 2
     assert_exactly_one_of_everything(xero)
+
+
+def test_no_call_goes_to_the_organisation_before_retry_after_has_passed(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    wait = 2
+    sandbox.faults.add(
+        api="xero",
+        method="PUT",
+        path="/api.xro/2.0/Invoices",
+        status=429,
+        headers={"Retry-After": str(wait)},
+    )
+    invoices = [kit.invoice(n) for n in range(10)]  # one batch: no call in flight beside it
+    written = kit.write(sandbox_config(), kit.sync(invoices, [kit.payment(n) for n in range(10)]))
+    assert written.error is None
+    calls = [c for c in sandbox.stats.calls("xero") if c.path.startswith("/api.xro/2.0/")]
+    [refused] = [n for n, c in enumerate(calls) if c.status == 429]
+    refused_at = dt.datetime.fromisoformat(calls[refused].at)
+    after = calls[refused + 1 :]
+    # Calls go out again once the wait is over: the refused batch, then the payments.
+    assert [(c.method, c.endpoint, c.status) for c in after] == [
+        ("PUT", "/api.xro/2.0/Invoices", 200),
+        ("PUT", "/api.xro/2.0/Payments", 200),
+    ]
+    # ... and not before (a lower bound only: how much longer it takes is not the point).
+    assert all(
+        dt.datetime.fromisoformat(c.at) - refused_at >= dt.timedelta(seconds=wait) for c in after
+    )
+    assert len(xero.invoices()) == 10
 
 
 def test_5xx_and_dropped_connections_are_retried_without_writing_twice(
