@@ -92,6 +92,16 @@ class KeapStream(HttpStream, ABC):
     def get_backoff_strategy(self) -> RetryAfterBackoff:
         return BACKOFF
 
+    def get_error_display_message(self, exception: BaseException) -> str | None:
+        """An order the mapping cannot read ends the sync, named with what is wrong: skipping
+        it would leave an invoice out of the books with nothing to show for it."""
+        if isinstance(exception, records.KeapRecordError):
+            return (
+                f"Keap {exception}. The sync stopped there, after its last saved state: correct "
+                "the order in Keap (the change brings it into the next sync), then sync again."
+            )
+        return super().get_error_display_message(exception)
+
     def get(
         self, path: str, params: Mapping[str, Any], items: str | None = None
     ) -> Mapping[str, Any]:

@@ -68,3 +68,24 @@ def test_a_request_keap_refuses_is_reported_with_keaps_reason_and_endpoint(keap)
     run = keap.read(keap.config(), keap.catalog("updated_at"), fails=True)
     message = run.errors[0].trace.error.message
     assert message.startswith("Keap answered GET /crm/rest/v2/contacts with 400")
+
+
+def test_an_order_the_mapping_cannot_read_ends_the_sync_naming_it_and_the_problem(keap):
+    keap.seed(orders=5)
+    broken = keap.orders()[0]
+    broken["order_items"][0]["price_per_unit"] = {"amount": "lots", "currency_code": "USD"}
+    keap.sandbox.faults.add(
+        api="keap",
+        method="GET",
+        path=ORDERS,
+        status=200,
+        body={"orders": [broken], "next_page_token": ""},
+    )
+    run = keap.read(keap.config(), keap.catalog("updated_at"), fails=True)
+    error = run.errors[0].trace.error
+    assert error.failure_type.value == "system_error"
+    line = broken["order_items"][0]["id"]
+    assert error.message.startswith(
+        f"Keap order {broken['id']}: line {line}: 'lots' is not a number. The sync stopped"
+    )
+    assert run.records("invoices") == []
