@@ -1,8 +1,9 @@
 """The WSGI application: every emulator's routes, the control surface, faults and statistics.
 
 Cross-cutting behaviour lives in request hooks so that the emulators never see it: a fault rule
-may answer or drop a call before the emulator runs, and every call to a real API path is counted
-(and, when a conformance checker is attached, validated against the vendor's OpenAPI spec).
+may answer or drop a call before the emulator runs, or (`after`) lose the emulator's answer once
+it has run, and every call to a real API path is counted (and, when a conformance checker is
+attached, validated against the vendor's OpenAPI spec).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from keap_xero_sandbox.stats import Call
 
 if TYPE_CHECKING:
     from keap_xero_sandbox.emulator import Emulator
+    from keap_xero_sandbox.faults import Fault
     from keap_xero_sandbox.sandbox import Sandbox
 
 
@@ -42,19 +44,23 @@ def create_app(sandbox: Sandbox) -> Flask:
         fault = sandbox.faults.pick(emulator.name, request.method, request.path)
         if fault is None:
             return None
-        if fault.kind == "latency":
-            time.sleep(fault.seconds)
+        if fault.after:
+            g.lost_answer = fault  # the emulator serves the call; `observe` loses its answer
             return None
-        if fault.kind == "drop":
-            _drop_connection()
-            return Response(status=500)  # never reaches the client: the socket is gone
-        return emulator.fault_response(fault)
+        return _strike(fault, emulator)
 
     @app.after_request
     def observe(response: Response) -> Response:
         emulator: Emulator | None = g.get("emulator")
         if emulator is None:
             return response
+        fault: Fault | None = g.pop("lost_answer", None)
+        if fault is None:
+            pass
+        elif fault.kind == "drop":
+            _drop_connection()  # the emulator's answer is counted below, and never arrives
+        else:
+            response = _strike(fault, emulator) or response
         sandbox.stats.record(
             Call(
                 api=emulator.name,
@@ -72,6 +78,17 @@ def create_app(sandbox: Sandbox) -> Flask:
         return response
 
     return app
+
+
+def _strike(fault: Fault, emulator: Emulator) -> Response | None:
+    """Apply a fault to the current call: the answer to give instead, or None to carry on."""
+    if fault.kind == "latency":
+        time.sleep(fault.seconds)
+        return None
+    if fault.kind == "drop":
+        _drop_connection()
+        return Response(status=500)  # never reaches the client: the socket is gone
+    return emulator.fault_response(fault)
 
 
 def _emulator_for(sandbox: Sandbox, path: str) -> Emulator | None:

@@ -8,6 +8,12 @@ to the next `count` matching calls, or to each matching call with a seeded `prob
   (a 429 carries the vendor's rate-limit headers and body, a 503 Xero's "Organisation offline");
 - `drop`: close the connection without an answer;
 - `latency`: wait `seconds` (real time), then serve the call normally.
+
+By default the fault strikes before the emulator sees the call, so nothing is written. With
+`after`, the emulator serves the call first (a write is carried out, and an `Idempotency-Key`
+remembers its answer), and then the answer is lost on the way back: replaced by the `status`,
+cut off by a `drop`, or held back by the `latency`. That is the failure a client must survive
+without writing twice: it cannot know whether its request was carried out.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Fault:
     seed: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    after: bool = False  # strike after the emulator has served the call (see above)
     id: int = field(default_factory=lambda: next(_ids))
     fired: int = 0
     _random: random.Random = field(init=False, repr=False, compare=False)
@@ -45,6 +52,8 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in ("status", "drop", "latency"):
             raise ValueError(f"fault kind must be status, drop or latency, not {self.kind!r}")
+        if not isinstance(self.after, bool):
+            raise ValueError("after must be true or false")
         if not 0 <= self.probability <= 1:
             raise ValueError("probability must be between 0 and 1")
         if self.count is not None and self.count < 1:

@@ -15,7 +15,9 @@ from keap_xero_sandbox.faults import Fault
 
 
 class ToyEmulator(Emulator):
-    """Serves `/api.xro/2.0/Currencies` (spec-shaped or not) under a per-minute window."""
+    """Serves `/api.xro/2.0/Currencies` (spec-shaped or not) under a per-minute window; a
+    `PUT` adds a currency to its items, so a write can be seen.
+    """
 
     name = "xero"
     prefixes = ("/api.xro/2.0", "/connections")
@@ -48,6 +50,12 @@ class ToyEmulator(Emulator):
                 return jsonify(
                     {"Currencies": [{"Code": "NZD", "Description": "New Zealand Dollar"}]}
                 )
+
+        @bp.put("/api.xro/2.0/Currencies")
+        def add_currency() -> Any:
+            code = request.get_json()["Code"]
+            self.items.append(code)
+            return jsonify({"Currencies": [{"Code": code, "Description": code}]})
 
         return bp
 

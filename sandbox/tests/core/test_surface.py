@@ -86,6 +86,39 @@ def test_dropped_connection(toy):
     assert requests.get(url(toy, "/api.xro/2.0/Currencies")).status_code == 200
 
 
+def test_by_default_a_fault_strikes_before_the_emulator_writes(toy):
+    toy.faults.add(method="PUT", path="/api.xro/2.0/Currencies", status=503)
+    answer = requests.put(url(toy, "/api.xro/2.0/Currencies"), json={"Code": "EUR"})
+    assert answer.status_code == 503
+    assert toy.dump("xero") == {"items": []}
+
+
+def test_an_answer_lost_after_the_write(toy):
+    currencies = url(toy, "/api.xro/2.0/Currencies")
+    toy.faults.add(kind="drop", after=True, method="PUT", path="/api.xro/2.0/Currencies")
+    with pytest.raises(requests.ConnectionError):
+        requests.put(currencies, json={"Code": "EUR"})
+    toy.faults.add(after=True, method="PUT", path="/api.xro/2.0/Currencies", status=503)
+    assert requests.put(currencies, json={"Code": "GBP"}).status_code == 503
+    toy.faults.add(kind="latency", seconds=0.2, after=True, path="/api.xro/2.0/Currencies")
+    started = time.monotonic()
+    assert requests.put(currencies, json={"Code": "NZD"}).json()["Currencies"][0]["Code"] == "NZD"
+    assert time.monotonic() - started >= 0.2
+    # Every call was carried out; only the first two answers were lost.
+    assert toy.dump("xero") == {"items": ["EUR", "GBP", "NZD"]}
+    assert [(c.method, c.status) for c in toy.stats.calls()] == [
+        ("PUT", 200),  # what the emulator answered; the client never got it
+        ("PUT", 503),
+        ("PUT", 200),
+    ]
+
+
+def test_after_must_be_a_boolean(toy):
+    answer = requests.post(url(toy, "/_sandbox/faults"), json={"after": "yes"})
+    assert answer.status_code == 400
+    assert "after" in answer.json()["error"]
+
+
 def test_latency(toy):
     toy.faults.add(kind="latency", seconds=0.2, path="*")
     started = time.monotonic()

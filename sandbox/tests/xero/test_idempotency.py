@@ -4,6 +4,9 @@ the same key with a different request is a 400.
 
 from __future__ import annotations
 
+import pytest
+import requests
+
 
 def batch(xero, contact_id: str, number: str) -> dict:
     return {"Invoices": [xero.invoice_body(contact_id, InvoiceNumber=number)]}
@@ -101,3 +104,26 @@ def test_payments_and_deletes_are_idempotent_too(xero):
     gone = xero.post(f"/Payments/{payment_id}", delete, headers={"Idempotency-Key": "del-1"})
     replay = xero.post(f"/Payments/{payment_id}", delete, headers={"Idempotency-Key": "del-1"})
     assert gone.status_code == replay.status_code == 200
+
+
+def test_a_retry_of_a_write_whose_answer_was_lost_gets_that_answer(xero, sandbox):
+    contact = xero.new_contact()["ContactID"]
+    path = "/Invoices?summarizeErrors=false"
+    invoices = {"api": "xero", "method": "PUT", "path": "/api.xro/2.0/Invoices", "after": True}
+    sandbox.faults.add(kind="drop", **invoices)
+    key = {"Idempotency-Key": "batch-1"}
+    with pytest.raises(requests.ConnectionError):
+        xero.put(path, batch(xero, contact, "K-1"), headers=key)
+    [written] = xero.get("/Invoices").json()["Invoices"]  # Xero wrote it all the same
+    retried = xero.put(path, batch(xero, contact, "K-1"), headers=key)
+    assert xero.only(retried, "Invoices")["InvoiceID"] == written["InvoiceID"]
+    assert len(xero.get("/Invoices").json()["Invoices"]) == 1
+    # Without the key, the retry is a second request, which Xero refuses as a duplicate.
+    sandbox.faults.add(status=503, **invoices)
+    assert xero.put(path, batch(xero, contact, "K-2")).status_code == 503
+    again = xero.put(path, batch(xero, contact, "K-2")).json()["Invoices"][0]
+    assert again["ValidationErrors"] == [{"Message": "Invoice # must be unique."}]
+    assert sorted(i["InvoiceNumber"] for i in xero.get("/Invoices").json()["Invoices"]) == [
+        "K-1",
+        "K-2",
+    ]
