@@ -2,7 +2,9 @@
 error the user can act on.
 
 - 401: with OAuth, refresh the access token once and retry (the token may have expired early);
-  then, or with an API key at once, a config error naming the credential.
+  then, or with an API key at once, a config error naming the credential (the stream words it).
+- 403: the credential is good but its Keap user may not see what was asked: a config error with
+  Keap's reason, naming what the user needs access to.
 - 429: Keap throttles per minute and per day, and sends no `Retry-After`. A per-minute throttle is
   waited out with exponential backoff. When the headers say the daily quota is spent, waiting
   would take hours: the sync ends with a transient error after its last checkpoint, saying when
@@ -26,6 +28,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ResponseAction,
 )
 
+from invoice_model.connector.config import config_error
 from invoice_model.dates import format_datetime
 from source_keap.throttle import Allowance, allowances, next_utc_midnight, spent_daily_allowance
 
@@ -61,10 +64,13 @@ class KeapUsage:
 class KeapErrorHandler(ErrorHandler):
     """Keap's answers, resolved as the module docstring says."""
 
-    def __init__(self, logger: logging.Logger, usage: KeapUsage, *, is_oauth: bool) -> None:
+    def __init__(
+        self, logger: logging.Logger, usage: KeapUsage, *, is_oauth: bool, credential_field: str
+    ) -> None:
         self._logger = logger
         self._usage = usage
         self._is_oauth = is_oauth
+        self._credential_field = credential_field
 
     @property
     def max_retries(self) -> int:
@@ -86,24 +92,34 @@ class KeapErrorHandler(ErrorHandler):
         status = response.status_code
         said = f"Keap answered {_call(response)} with {status}: {_keap_message(response)}"
         if status in (401, 403):
-            return self._refused(status, said)
+            return self._refused(response, said)
         if status == 429:
             return self._throttled(response, said)
         if status == 408 or status >= 500:
             return _retry(said)
         return _fail(FailureType.system_error, said)
 
-    def _refused(self, status: int, said: str) -> ErrorResolution:
-        """The credential was refused: an OAuth access token may just have expired early."""
-        if status == 401 and self._is_oauth:
+    def _refused(self, response: requests.Response, said: str) -> ErrorResolution:
+        """The credential was refused (401: an OAuth access token may just have expired early),
+        or its user may not read what was asked (403)."""
+        if response.status_code == 403:
+            return self._forbidden(response, said)
+        if self._is_oauth:
             return ErrorResolution(
                 ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error, said
             )
-        if status == 403:
-            said += (
-                ". The credential's user needs access to orders, payments, contacts and products"
-            )
         return _fail(FailureType.config_error, said)
+
+    def _forbidden(self, response: requests.Response, said: str) -> ErrorResolution:
+        """Signed in, but the credential's user may not read what was asked."""
+        what = _resource(response)
+        error = config_error(
+            self._credential_field,
+            f"{said}. The Keap user of this credential needs access to {what} (the connector "
+            "reads orders, payments, contacts and products); grant it in Keap, or use a "
+            "credential of a user who has it",
+        )
+        return _fail(FailureType.config_error, error.message or said)
 
     def _throttled(self, response: requests.Response, said: str) -> ErrorResolution:
         spent = spent_daily_allowance(response.headers)
@@ -126,6 +142,24 @@ def _call(response: requests.Response) -> str:
     path = urlsplit(request.url).path if request is not None and request.url else "?"
     method = request.method if request is not None else "GET"
     return f"{method} {path}"
+
+
+# What each endpoint the connector reads shows, for a refusal to name it.
+_RESOURCES = {
+    "orders": "orders",
+    "orders/model": "the order custom fields",
+    "sales/payments": "payments",
+    "contacts": "contacts",
+    "products": "products",
+    "businessProfile": "the business profile",
+}
+
+
+def _resource(response: requests.Response) -> str:
+    """What the call that was refused reads (`contacts` for `GET /crm/rest/v2/contacts`)."""
+    path = _call(response).partition(" ")[2]
+    tail = path.partition("/rest/v2/")[2] or path
+    return _RESOURCES.get(tail, tail)
 
 
 def _keap_message(response: requests.Response) -> str:

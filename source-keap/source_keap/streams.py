@@ -85,8 +85,12 @@ class KeapStream(HttpStream, ABC):
         return self.context.account.config.rest_url + "/"
 
     def get_error_handler(self) -> KeapErrorHandler:
+        credential = self.context.credential
         return KeapErrorHandler(
-            self.logger, self.context.usage, is_oauth=self.context.credential.is_oauth
+            self.logger,
+            self.context.usage,
+            is_oauth=credential.is_oauth,
+            credential_field=credential.field,
         )
 
     def get_backoff_strategy(self) -> RetryAfterBackoff:
@@ -114,13 +118,18 @@ class KeapStream(HttpStream, ABC):
 
     @contextmanager
     def _credential_errors(self) -> Iterator[None]:
-        """Keap refusing the credential, reported as a config error naming its field."""
+        """Keap (or its token endpoint) refusing the credential, reported as a config error
+        naming its field. A config error that already names its field (a 403: the credential
+        is good, its user lacks access) passes as it is."""
         try:
             yield
         except AirbyteTracedException as error:
-            if error.failure_type != FailureType.config_error:
+            message = error.message or ""
+            if error.failure_type != FailureType.config_error or message.startswith(
+                "Config field "
+            ):
                 raise
-            raise self.context.credential.rejected(error.message or "") from error
+            raise self.context.credential.rejected(message) from error
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,43 @@ def test_a_refused_refresh_token_fails_the_check_naming_it(keap):
     status = SourceKeap().check(logging.getLogger("test"), config)
     assert status.status == Status.FAILED
     assert "credentials.refresh_token" in status.message
+
+
+def test_an_oauth_token_refused_again_after_a_refresh_asks_to_re_authenticate(keap):
+    keap.seed(orders=3)
+    keap.sandbox.faults.add(
+        api="keap", method="GET", path="/crm/rest/v2/orders", status=401, count=2
+    )
+    run = keap.read(keap.config("oauth2.0"), keap.catalog("updated_at"), fails=True)
+    error = run.errors[0].trace.error
+    assert error.failure_type.value == "config_error"
+    assert error.message.startswith(
+        "Config field 'credentials.refresh_token': Keap rejected the OAuth credentials; "
+        "re-authenticate the source"
+    )
+
+
+def test_a_403_keeps_keaps_reason_and_names_the_access_missing(keap):
+    keap.seed(orders=3)
+    reason = "The user does not have permission to view contacts"
+    keap.sandbox.faults.add(
+        api="keap",
+        method="GET",
+        path="/crm/rest/v2/contacts",
+        status=403,
+        body={"code": 403, "message": reason, "status": "Forbidden"},
+        count=None,
+    )
+    for auth, field in (
+        ("oauth2.0", "credentials.refresh_token"),
+        ("api_key", "credentials.api_key"),
+    ):
+        run = keap.read(keap.config(auth), keap.catalog("updated_at"), fails=True)
+        error = run.errors[0].trace.error
+        assert error.failure_type.value == "config_error"
+        assert error.message.startswith(
+            f"Config field '{field}': Keap answered GET /crm/rest/v2/contacts with 403: {reason}. "
+            "The Keap user of this credential needs access to contacts"
+        )
+        assert "rejected" not in error.message
+        assert "re-authenticate" not in error.message
