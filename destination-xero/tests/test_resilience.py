@@ -110,6 +110,30 @@ def test_5xx_and_dropped_connections_are_retried_without_writing_twice(
     assert_exactly_one_of_everything(xero)
 
 
+@pytest.mark.parametrize(
+    "lost", [{"kind": "drop"}, {"status": 503}], ids=["connection dropped", "503"]
+)
+def test_a_batch_whose_answer_is_lost_after_xero_wrote_it_is_retried_under_the_same_key(
+    kit: SimpleNamespace,
+    sandbox: Sandbox,
+    sandbox_config: MakeConfig,
+    xero: XeroUser,
+    lost: dict[str, Any],
+) -> None:
+    # Xero writes the first batch of invoices, and its answer never reaches the connector.
+    sandbox.faults.add(api="xero", method="PUT", path="/api.xro/2.0/Invoices", after=True, **lost)
+    invoices, payments = records(kit)
+    written = kit.write(sandbox_config(), kit.sync(invoices, payments, state_every=BATCH))
+    assert written.error is None
+    # The retry carried the same Idempotency-Key: Xero replayed its first answer instead of
+    # refusing 30 duplicate invoice numbers, so the connector learnt every InvoiceID.
+    assert written.warnings == []
+    assert f"invoices: {INVOICES} created, 0 updated" in written.summary
+    assert f"payments: {INVOICES} created, 0 updated" in written.summary
+    assert kit.calls(sandbox, "PUT", "/Invoices") == INVOICES // BATCH + 1
+    assert_exactly_one_of_everything(xero)
+
+
 def test_a_sync_failing_mid_batch_and_replayed_from_its_last_state_writes_everything_once(
     kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:
