@@ -13,6 +13,9 @@ As Keap does it:
 
 Every secret is derived from a counter, so the same sequence of calls after a reset issues the
 same tokens. They are fake and say so.
+
+`presented` counts how API calls carried their credential (`X-Keap-API-Key`, `Authorization:
+Bearer`, both, or none), so a client's tests can tell which header it sends, since either works.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -97,6 +102,9 @@ class KeapAuth:
                 ApiKey(self._secret("KeapAK-SANDBOX-SAK-", "sak"), "SAK", "sandbox-sak"),
             )
         }
+        # How API calls carried their credential (see `note_presented`).
+        self.presented: Counter[str] = Counter()
+        self._presented_lock = threading.Lock()
         self._codes: dict[str, AuthorizationCode] = {}
         self._access: dict[str, IssuedToken] = {}
         self._refresh: dict[str, IssuedToken] = {}
@@ -215,6 +223,22 @@ class KeapAuth:
         return client if client is not None and client.client_secret == secret else None
 
     # --- calls to the API ----------------------------------------------------------------------
+
+    def note_presented(self, headers: Mapping[str, str]) -> str:
+        """Count how an API call carried its credential: the headers it sent one in, as
+        `X-Keap-API-Key`, `Authorization: Bearer` (the scheme as sent), both joined by ` + `,
+        or `none`. Values are never kept."""
+        sent = []
+        if headers.get(API_KEY_HEADER) is not None:
+            sent.append(API_KEY_HEADER)
+        authorization = (headers.get("Authorization") or "").strip()
+        if authorization:
+            scheme = authorization.partition(" ")[0] if " " in authorization else "(no scheme)"
+            sent.append(f"Authorization: {scheme}")
+        how = " + ".join(sent) or "none"
+        with self._presented_lock:
+            self.presented[how] += 1
+        return how
 
     def authenticate(self, headers: Mapping[str, str]) -> Caller:
         """The caller of an API call, or the gateway's 401 fault."""

@@ -76,6 +76,7 @@ def _rest(emulator: KeapEmulator) -> Blueprint:  # noqa: PLR0915 (one route per 
 
     @bp.before_request
     def gateway() -> ResponseReturnValue | None:
+        emulator.auth.note_presented(request.headers)
         caller = emulator.auth.authenticate(request.headers)
         g.keap_caller = caller
         refusal = emulator.quota.acquire(caller)

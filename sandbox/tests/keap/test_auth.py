@@ -287,3 +287,24 @@ def test_userinfo_names_the_tenant(api: KeapClient):
 
     assert response.status_code == 200
     assert response.json()["tenant_id"] == "sandbox.infusionsoft.com"
+
+
+def test_how_each_call_carried_its_credential_is_counted(keap_sandbox, credentials):
+    key, token = credentials["personal_access_token"], credentials["access_token"]
+
+    call_with(keap_sandbox, {"X-Keap-API-Key": key})
+    call_with(keap_sandbox, {"X-Keap-API-Key": key})
+    call_with(keap_sandbox, {"Authorization": f"Bearer {key}"})
+    call_with(keap_sandbox, {"Authorization": f"Bearer {token}"})
+    call_with(keap_sandbox, {"X-Keap-API-Key": key, "Authorization": f"Bearer {token}"})
+    call_with(keap_sandbox, {})
+
+    assert keap_sandbox.keap.auth.presented == {
+        "X-Keap-API-Key": 2,
+        "Authorization: Bearer": 2,
+        "X-Keap-API-Key + Authorization: Bearer": 1,
+        "none": 1,
+    }
+    assert not any(key in how or token in how for how in keap_sandbox.keap.auth.presented)
+    keap_sandbox.reset()
+    assert keap_sandbox.keap.auth.presented == {}
