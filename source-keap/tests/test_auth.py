@@ -93,6 +93,8 @@ def test_personal_access_tokens_and_service_account_keys_are_sent_as_api_keys(ke
         run = keap.read(config, keap.catalog("updated_at"))
         assert len(run.ids("invoices")) == len(keap.orders())
     assert keap.calls(status=401) == 0
+    # Keap also takes a key as a bearer token; the connector sends it in its own header only.
+    assert keap.emulator.auth.presented == {"X-Keap-API-Key": keap.calls()}
 
 
 def test_a_refused_api_key_is_a_config_error_naming_it(keap):
