@@ -4,16 +4,26 @@ sandbox, which answers them as Keap does (a 429 with its fault body and headers,
 `Retry-After`)."""
 
 import datetime as dt
+import itertools
 
 ORDERS = "/crm/rest/v2/orders"
 
 
-def test_a_429_storm_is_waited_out_without_losing_records(keap):
+def test_a_429_storm_is_waited_out_with_growing_waits_without_losing_records(keap):
     keap.seed(orders=30)
     keap.sandbox.faults.add(api="keap", method="GET", path=ORDERS, status=429, count=3)
     run = keap.read(keap.config(), keap.catalog("updated_at"))
     assert sorted(run.ids("invoices"), key=int) == sorted((o["id"] for o in keap.orders()), key=int)
     assert keap.calls(endpoint=ORDERS, status=429) == 3
+
+    # Keap sends no Retry-After: the waits grow, 1 s, 2 s, 4 s (each jittered down to half,
+    # and the CDK adds a second). Measured on the sandbox's clock, which runs in real time;
+    # lower bounds only, as a slow machine only makes the gaps longer.
+    calls = [c for c in keap.sandbox.stats.calls("keap") if c.endpoint == ORDERS]
+    assert [c.status for c in calls] == [429, 429, 429, 200]
+    times = [dt.datetime.fromisoformat(c.at) for c in calls]
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)]
+    assert [gap >= 1 + 2**attempt / 2 for attempt, gap in enumerate(gaps)] == [True] * 3, gaps
 
 
 def test_server_errors_and_dropped_connections_are_retried(keap):
