@@ -5,11 +5,16 @@ minutes): before an invoice is created, its number is looked up, many numbers pe
 answer also carries each invoice's payments, whose references say which source payments are
 already in Xero, and with which amount. An invoice whose contact this run created cannot exist
 yet, so it needs no look-up; neither does one the run has already seen.
+
+What the run has seen is kept compact (a few hundred bytes an invoice) and bounded: after each
+flush, beyond `MAX_KNOWN` invoices the least recently used are forgotten, and looked up again
+should a later record need them (from then on, invoices of new contacts are looked up too).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +28,9 @@ from invoice_model.money import to_decimal
 
 LINE_FIELDS = ("Description", "Quantity", "UnitAmount", "AccountCode", "ItemCode", "TaxType")
 LINE_AMOUNTS = ("Quantity", "UnitAmount", "DiscountAmount")
+# Invoices kept between flushes; far more than a flush touches (at most one per record), so a
+# sync writing payments after their invoices finds them without a look-up up to this many.
+MAX_KNOWN = 20_000
 
 
 @dataclass
@@ -108,19 +116,38 @@ class Ledger:
     def __init__(self, client: XeroClient, run: Runner) -> None:
         self.client = client
         self.run = run
-        self._known: dict[str, XeroInvoice | None] = {}
+        self.max_known = MAX_KNOWN
+        self._known: OrderedDict[str, XeroInvoice | None] = OrderedDict()
+        # Once anything is forgotten, an invoice of a contact created by this run may be in
+        # Xero without the ledger knowing: from then on every number is looked up.
+        self._forgot = False
 
     def __contains__(self, number: str) -> bool:
         return number in self._known
 
     def get(self, number: str) -> XeroInvoice | None:
+        if number in self._known:
+            self._known.move_to_end(number)
         return self._known.get(number)
 
     def put(self, invoice: XeroInvoice) -> None:
         self._known[invoice.number] = invoice
+        self._known.move_to_end(invoice.number)
+
+    def trim(self) -> None:
+        """Forget the least recently used invoices beyond `max_known`; called between flushes
+        only, so that nothing a flush is working on is forgotten under it.
+        """
+        while len(self._known) > self.max_known:
+            self._known.popitem(last=False)
+            self._forgot = True
 
     def absent(self, numbers: Iterable[str]) -> None:
-        """Numbers known not to be in Xero (their contact is new), so never looked up."""
+        """Numbers known not to be in Xero (their contact is new), so never looked up; unless
+        the ledger has forgotten invoices, one of which this run may have created.
+        """
+        if self._forgot:
+            return
         for number in numbers:
             self._known.setdefault(number, None)
 

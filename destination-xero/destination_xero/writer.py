@@ -1,11 +1,11 @@
 """The write loop: buffer records, commit them in batches, echo state only once it is true.
 
 Records are buffered and committed ("flushed") at every state message, at the end of input,
-and whenever `FLUSH_RECORDS` have accumulated. A flush resolves the contacts of its invoices,
-writes its invoices, then its payments, each in Xero batches of up to 50, up to five calls in
-flight. Flushing many records together is what keeps calls per record low: one contact
-look-up and one invoice look-up serve hundreds of records, and a batch is only half-full at
-the end of a flush.
+and whenever `FLUSH_RECORDS` have accumulated, so no more than that many are ever held. A flush
+resolves the contacts of its invoices, writes its invoices, then its payments, each in Xero
+batches of up to 50, up to five calls in flight. Flushing many records together is what keeps
+calls per record low: one contact look-up and one invoice look-up serve up to 1,000 records,
+and a batch is only half-full at the end of a flush.
 
 A state message is echoed after every record before it is committed or definitively rejected,
 with `destinationStats` counting those records. When Xero's daily limit stops the sync
@@ -129,6 +129,7 @@ class Writer:
             # What is known of the flush is told before it is cut short.
             yield from (_log(Level.WARN, str(notice)) for notice in notices)
             raise
+        self.ledger.trim()
         yield from (_log(Level.WARN, str(notice)) for notice in notices)
         if self.settings.fail_on_invalid_record and self.rejections:
             raise _rejections_error(self.rejections)

@@ -4,14 +4,15 @@ records, the end summary, and what is refused at the start.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
-from airbyte_cdk.models import DestinationSyncMode, FailureType, Type
+from airbyte_cdk.models import AirbyteMessage, DestinationSyncMode, FailureType, Level, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from destination_xero import DestinationXero
+from destination_xero import DestinationXero, ledger
 from invoice_model import examples
 
 if TYPE_CHECKING:
@@ -143,3 +144,50 @@ def test_records_whose_null_fields_were_dropped_in_transit_are_whole_again(
     written = kit.write(sandbox_config(), kit.sync([invoice], [payment]))
     assert written.warnings == []
     assert xero.invoices()["2087"]["Status"] == "PAID"
+
+
+def test_no_more_than_a_thousand_records_are_held_before_they_are_committed(
+    kit: SimpleNamespace, sandbox_config: MakeConfig
+) -> None:
+    # No state message at all: the buffer is committed every 1,000 records regardless.
+    broken = [{**kit.invoice(n), "total": 1} for n in range(2_001)]
+    reported: list[str] = []
+    reported_when_pulled: dict[int, int] = {}
+
+    def source() -> Iterator[AirbyteMessage]:
+        for n, invoice in enumerate(broken):
+            reported_when_pulled[n] = len(reported)
+            yield kit.record("invoices", invoice)
+
+    for message in kit.run(sandbox_config(), source()):
+        if message.log and message.log.level == Level.WARN:
+            reported.append(message.log.message)
+    # Each record is rejected (and told) by the time the 1,000th after it is read.
+    assert reported_when_pulled[1_000] == 1_000
+    assert reported_when_pulled[2_000] == 2_000
+    assert len(reported) == 2_001
+
+
+def test_invoices_forgotten_to_bound_memory_are_looked_up_again(
+    kit: SimpleNamespace,
+    sandbox: Sandbox,
+    sandbox_config: MakeConfig,
+    xero: XeroUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ledger, "MAX_KNOWN", 3)
+    unpaid = {"status": "open", "amount_paid": 0, "amount_due": 99.13, "paid_at": None}
+    invoices = [kit.invoice(n, **unpaid) for n in range(10)]
+    retitled = {**invoices[0], "reference": "Retitled"}
+    messages = kit.sync(invoices, state_every=5)
+    messages += kit.sync([retitled]) + kit.sync(payments=[kit.payment(n) for n in range(10)])
+    written = kit.write(sandbox_config(), messages)
+    assert written.warnings == []
+    assert "invoices: 10 created, 1 updated" in written.summary
+    assert "payments: 10 created" in written.summary
+    held = xero.invoices()
+    assert held["5000"]["Reference"] == "Retitled"
+    assert {i["Status"] for i in held.values()} == {"PAID"}
+    # Kept: 3 invoices. The others were looked up again (without the bound, none would be: every
+    # contact, hence every invoice, is new to Xero).
+    assert kit.calls(sandbox, "GET", "/Invoices") >= 2
