@@ -309,7 +309,7 @@ def refunds_by_payment(
         refunds = {_text(p.get("id")) or "": p for p in payments if _amount(p, currency) < 0}
         received = sorted(
             (p for p in payments if _amount(p, currency) > 0),
-            key=lambda p: (_time_of(p), int(_text(p.get("id")) or 0)),
+            key=lambda p: (_time_of(p), len(_text(p.get("id")) or ""), _text(p.get("id")) or ""),
         )
         refunded = [p for p in received if _text(p.get("refund_payment_id"))]
         given: dict[str, Refunded] = {}
@@ -331,10 +331,18 @@ def refunds_by_payment(
                 unlisted.append(payment)
             else:
                 give_back(payment, -_amount(refund, currency), _time_of(refund))
+
+        def refunded_around(payment: Mapping[str, Any], when: str) -> bool:
+            """Received before `when`, and not last refunded before it."""
+            last = given.get(_text(payment.get("id")) or "", Refunded(Decimal(0))).last_time
+            return _time_of(payment) <= when and (last is None or last >= when)
+
         for refund in sorted(refunds.values(), key=_time_of):
             amount = -_amount(refund, currency)
-            earlier = [p for p in refunded if _time_of(p) <= _time_of(refund)]
-            payment = next((p for p in earlier if room(p) >= amount), None)
+            payment = next(
+                (p for p in refunded if refunded_around(p, _time_of(refund)) and room(p) >= amount),
+                None,
+            )
             if payment is not None:
                 give_back(payment, amount, _time_of(refund))
         beyond = money(order.get("refund_total"), currency).amount - sum(

@@ -325,3 +325,23 @@ def test_a_refund_is_taken_off_what_was_paid(payloads):
 def test_a_voided_payment_is_reported_voided(payloads):
     # A voided payment keeps its amount and is left with status NONE.
     assert payment(payloads, status="NONE")["status"] == "voided"
+
+
+def test_a_refund_no_payment_names_goes_to_the_payment_refunded_again_after_it(payloads):
+    # 5001 was refunded once (5007, named); 5002 twice (5008, unnamed, then 5009, named).
+    order = payloads.order(
+        status="PAID", total_paid=payloads.cents(10413), refund_total=payloads.cents(800)
+    )
+    listed = [
+        payloads.payment(id="5001", amount=50.00, refund_payment_id="5007"),
+        payloads.payment(
+            id="5002", amount=54.13, payment_time="2024-03-02T10:00:00Z", refund_payment_id="5009"
+        ),
+        refund(payloads, "5007", 1.00, "2024-03-03T10:00:00Z"),
+        refund(payloads, "5008", 3.00, "2024-03-04T10:00:00Z"),
+        refund(payloads, "5009", 4.00, "2024-03-05T10:00:00Z"),
+    ]
+    found = payment_records(
+        listed, order, time_zone="UTC", default_currency=None, written_by_sync=False
+    )
+    assert {r["source_id"]: r["amount"] for r in found} == {"5001": 49, "5002": 47.13}
