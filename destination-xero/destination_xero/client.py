@@ -171,17 +171,20 @@ class XeroClient:
         params: Mapping[str, Any] | None = None,
         *,
         per_element: bool = True,
+        occasion: str = "",
     ) -> list[Element]:
         """Write a batch with `summarizeErrors=false` (unless the endpoint has no such option,
         `per_element=False`); one `Element` per input, in order.
 
         The `Idempotency-Key` is a digest of the request itself, so a retry of the same batch,
         by the CDK or by a replay within Xero's few minutes of memory, cannot write twice.
+        `occasion` tells apart the same request sent again on purpose (a payment created anew
+        after the one it replaces was deleted), which must not get the first one's answer.
         """
         query = {"summarizeErrors": "false"} if per_element else {}
         query.update(params or {})
         body = {key: list(elements)}
-        headers = {"Idempotency-Key": idempotency_key(method, path, query, body)}
+        headers = {"Idempotency-Key": idempotency_key(method, path, query, body, occasion)}
         answer = self._call(method, path, params=query, json_body=body, headers=headers)
         echoed = answer.get(key)
         if not isinstance(echoed, list) or len(echoed) != len(elements):
@@ -238,11 +241,18 @@ class XeroClient:
 
 
 def idempotency_key(
-    method: str, path: str, params: Mapping[str, Any], body: Mapping[str, Any]
+    method: str,
+    path: str,
+    params: Mapping[str, Any],
+    body: Mapping[str, Any],
+    occasion: str = "",
 ) -> str:
-    """A key derived from the request (at most 128 characters, as Xero allows)."""
+    """A key derived from the request, and the occasion when there is one (at most 128
+    characters, as Xero allows).
+    """
+    request = [method, path, urlencode(sorted(params.items())), body]
     canonical = json.dumps(
-        [method, path, urlencode(sorted(params.items())), body],
+        [*request, occasion] if occasion else request,
         sort_keys=True,
         separators=(",", ":"),
         default=str,

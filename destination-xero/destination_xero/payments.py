@@ -131,7 +131,11 @@ class PaymentWriter:
 
     def _create(self, batch: list[_Payment]) -> list[Element]:
         bodies = [payment_payload(p.record, p.invoice.invoice_id, self.account_code) for p in batch]
-        return self.client.write("PUT", "/Payments", "Payments", bodies)
+        # A replacement may repeat a request of minutes ago (an amount changed back): the
+        # payments it replaces make its Idempotency-Key its own, the same for each retry.
+        replaced = [p.replaces.payment_id for p in batch if p.replaces is not None]
+        occasion = "replacing " + ",".join(replaced) if replaced else ""
+        return self.client.write("PUT", "/Payments", "Payments", bodies, occasion=occasion)
 
     def _created(self, payment: _Payment, element: Element) -> Result:
         key = payment_key(payment.record)

@@ -184,3 +184,19 @@ def test_a_fully_paid_invoice_takes_a_smaller_replacement(
     assert written.warnings == []
     invoice = xero.invoices()["2087"]
     assert (invoice["Status"], to_decimal(invoice["AmountDue"])) == ("AUTHORISED", Decimal("9.13"))
+
+
+def test_an_amount_changed_back_within_minutes_is_written_again(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    # Xero remembers an Idempotency-Key for 6 minutes: the second 29.00 must not be taken for
+    # a retry of the first, whose payment is deleted by then.
+    config = sandbox_config()
+    unpaid = kit.invoice(1, status="open", amount_paid=0, amount_due=99.13, paid_at=None)
+    kit.write(config, kit.sync([unpaid], [kit.payment(1, amount=29)]))
+    kit.write(config, kit.sync(payments=[kit.payment(1, amount=28)]))
+    written = kit.write(config, kit.sync(payments=[kit.payment(1, amount=29)]))
+    assert "payments: 0 created, 1 updated" in written.summary
+    live = [p for p in xero.books()["payments"] if p["Status"] != "DELETED"]
+    assert [to_decimal(p["Amount"]) for p in live] == [Decimal("29.00")]
+    assert to_decimal(xero.invoices()["5001"]["AmountPaid"]) == Decimal("29.00")
