@@ -176,6 +176,13 @@ def keap_total(order: dict[str, Any]) -> Decimal:
     return Money.from_minor(value["amount"], value["currency_code"]).amount
 
 
+def keap_kept(order: dict[str, Any]) -> Decimal:
+    """What the customer paid and was not given back: Keap keeps `total_paid` when it refunds."""
+    currency = order["total"]["currency_code"]
+    paid, refunded = order["total_paid"]["amount"], order["refund_total"]["amount"]
+    return Money.from_minor(paid - refunded, currency).amount
+
+
 def live_xero_payments(books: dict[str, Any]) -> Counter[str]:
     """How many times each Keap payment ID is in Xero (deleted payments left out)."""
     found: Counter[str] = Counter()
@@ -205,9 +212,10 @@ def seeded(sandbox: Sandbox) -> dict[str, Any]:
 
 
 def assert_books_match_keap(pipeline: Pipeline, *syncs: Sync) -> None:
-    """Xero holds every Keap invoice once, with its currency and total to the cent, and every
-    payment received once (refunded and voided ones nowhere), each invoice's amount paid being
-    the sum of them. Payments are judged by the latest record the source emitted of each."""
+    """Xero holds every Keap invoice once, with its currency, total and amount paid (net of
+    refunds) to the cent, and every payment received once (refunded and voided ones nowhere),
+    each invoice's amount paid being the sum of them. Payments are judged by the latest record
+    the source emitted of each."""
     orders = {o["invoice_id"]: o for o in pipeline.sandbox.dump("keap")["orders"]}
     books = pipeline.xero()
     numbers = Counter(invoice["InvoiceNumber"] for invoice in books["invoices"])
@@ -217,6 +225,7 @@ def assert_books_match_keap(pipeline: Pipeline, *syncs: Sync) -> None:
         order = orders[invoice["InvoiceNumber"]]
         assert invoice["CurrencyCode"] == order["total"]["currency_code"]
         assert money(invoice["Total"]) == keap_total(order), invoice["InvoiceNumber"]
+        assert money(invoice["AmountPaid"]) == keap_kept(order), invoice["InvoiceNumber"]
 
     payments = {
         r["data"]["source_id"]: r["data"]
