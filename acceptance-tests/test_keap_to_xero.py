@@ -89,6 +89,14 @@ class Pipeline:
         self.catalog = CATALOG
         self.syncs = 0
 
+    def on_cursor(self, cursor: str) -> None:
+        """Syncs from now on read `invoices` on `cursor` (sync modes 1 to 3)."""
+        catalog = json.loads(CATALOG.read_text())
+        for configured in catalog["streams"]:
+            if configured["stream"]["name"] == "invoices":
+                configured["cursor_field"] = [cursor]
+        self.catalog = self._file(f"catalog-{cursor}.json", catalog)
+
     def _file(self, name: str, content: Any) -> Path:
         path = self.folder / name
         path.write_text(json.dumps(content))
@@ -343,3 +351,43 @@ def test_a_payment_partly_refunded_after_it_landed_is_replaced_by_what_was_kept(
     kept = paid.amount - Money.from_minor(paid.minor // 2, paid.currency).amount
     assert live_xero_payments(pipeline.xero())[payment["source_id"]] == [kept]
     assert_books_match_keap(pipeline, first, second)
+
+
+def paid_in_full(order: dict[str, Any]) -> bool:
+    return keap_kept(order) >= keap_total(order) and (
+        keap_total(order) > 0 or order["status"] == "PAID"
+    )
+
+
+def test_on_paid_at_only_paid_invoices_land_and_a_later_refund_removes_the_payment(
+    pipeline, seeded
+):
+    pipeline.on_cursor("paid_at")
+    first = pipeline.sync()
+
+    assert (first.source_exit, first.destination_exit) == (0, 0)
+    orders = pipeline.sandbox.dump("keap")["orders"]
+    books = pipeline.xero()
+    assert {i["InvoiceNumber"] for i in books["invoices"]} == {
+        o["invoice_id"] for o in orders if paid_in_full(o)
+    }
+    assert all(i["Status"] == "PAID" for i in books["invoices"])
+    in_xero = live_xero_payments(books)
+    payment = next(
+        r["data"]
+        for r in first.records
+        if r["stream"] == "payments" and r["data"]["source_id"] in in_xero
+    )
+    payment_id, order_id = payment["source_id"], payment["invoice_source_id"]
+
+    with pipeline.sandbox.keap.account.lock:
+        pipeline.sandbox.keap.account.refund_payment(int(payment_id))
+    second = pipeline.sync(first.last_states())
+
+    assert (second.source_exit, second.destination_exit) == (0, 0)
+    books = pipeline.xero()
+    assert payment_id not in live_xero_payments(books)
+    refunded = next(o for o in pipeline.sandbox.dump("keap")["orders"] if o["id"] == order_id)
+    invoice = next(i for i in books["invoices"] if i["InvoiceNumber"] == refunded["invoice_id"])
+    assert money(invoice["AmountPaid"]) == keap_kept(refunded)
+    assert invoice["Status"] == "AUTHORISED"
