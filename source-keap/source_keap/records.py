@@ -257,6 +257,7 @@ def keap_total(order: Mapping[str, Any], currency: str) -> Decimal | None:
     return money(order["total"], currency).amount if order.get("total") is not None else None
 
 
+# A Keap payment is read here for `keap.PAYMENT_FIELDS` only (the fields kept between streams).
 def payment_records(
     payments: Iterable[Mapping[str, Any]],
     order: Mapping[str, Any],

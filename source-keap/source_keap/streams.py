@@ -409,9 +409,11 @@ class Payments(OrderPages):
             orders = [(o, w) for o, w in orders if records.paid_in_full(o, profile.currency)]
         if not orders:
             return
-        payments = self.context.account.payments.fetch(
-            self.get, (o for o, _ in orders), keep=self._keeps_payments
+        # `invoices` reads after: it asks only for the payments of orders paid in full.
+        keep = self._keeps_payments and functools.partial(
+            records.paid_in_full, default_currency=profile.currency
         )
+        payments = self.context.account.payments.fetch(self.get, (o for o, _ in orders), keep=keep)
         for order, written in orders:
             at = self._position_of(order)
             found = records.payment_records(
