@@ -59,3 +59,47 @@ def test_a_payment_voided_between_the_two_streams_is_read_voided(frozen):
             payments[message.record.data["source_id"]] = message.record.data
 
     assert payments[payment_id]["status"] == "voided"
+
+
+def _book_sizes(keap, catalog) -> tuple[int, int, dict]:
+    """How many orders' payments the sync keeps when its second stream starts and once it
+    ends, and the records it emitted."""
+    source = SourceKeap()
+    at_second_start = None
+    emitted: dict = {"invoices": [], "payments": []}
+    first = catalog.streams[0].stream.name
+    for message in source.read(logging.getLogger("test"), keap.config(), catalog, None):
+        status = message.trace.stream_status if message.type == Type.TRACE else None
+        if status and status.status == STARTED and status.stream_descriptor.name != first:
+            at_second_start = len(source._context.account.payments)
+        if message.type == Type.RECORD:
+            emitted[message.record.stream].append(message.record.data)
+    return at_second_start, len(source._context.account.payments), emitted
+
+
+def test_only_the_payments_the_second_stream_takes_are_kept_and_none_outlive_it(keap):
+    """The payments kept between the streams are the sync's only per-order memory: no more
+    orders than the second stream asks for, and none left once it has read."""
+    keap.seed(orders=1200, contacts=100)
+
+    kept, left, emitted = _book_sizes(keap, keap.catalog("updated_at", payments=True))
+
+    paid = sum(1 for r in emitted["invoices"] if r["paid_at"] is not None)
+    assert 0 < kept <= paid
+    assert left == 0
+
+
+def test_read_payments_first_it_keeps_only_the_paid_orders_invoices_will_ask_for(keap):
+    keap.seed(orders=1200, contacts=100)
+    catalog = keap.catalog("updated_at", payments=True)
+    catalog.streams.reverse()
+    keap.sandbox.stats.reset()
+
+    kept, left, emitted = _book_sizes(keap, catalog)
+
+    orders = {r["source_id"]: r for r in emitted["invoices"]}
+    paid = sum(1 for r in orders.values() if r["paid_at"] is not None)
+    with_payments = {r["invoice_source_id"] for r in emitted["payments"]}
+    assert kept == paid < len(with_payments)
+    assert left == 0
+    assert max(_orders_asked_for(keap).values()) == 1
