@@ -1,7 +1,7 @@
 """Benchmark of destination-xero: 10,000 invoices, 10,000 payments, 2,000 contacts.
 
-`destination-xero write` runs as a subprocess (its peak memory is its own, from `wait4`) against
-an in-process sandbox on loopback, three times:
+`destination-xero write` runs as a subprocess (its peak memory is its own, see `peak_memory`)
+against an in-process sandbox on loopback, three times:
 
 1. rate limits off, on a fresh organisation: Xero calls, calls per record, records per second;
 2. the same records again on the organisation run 1 left: what a rerun costs (look-ups only);
@@ -15,7 +15,6 @@ every 1,000 records. Prints a markdown table.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from destination_xero_records import invoices_and_payments
+from peak_memory import PeakMemory
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
@@ -99,10 +99,12 @@ def write(sandbox: Sandbox, config: dict[str, Any], input_path: Path, work: Path
             stdin=stdin,
             stdout=stdout,
         )
-        _, status, usage = os.wait4(process.pid, 0)
+        memory = PeakMemory(process.pid)
+        process.wait()
+        peak_mib = memory.stop()
     real = time.perf_counter() - start
     sandbox_seconds = (sandbox.clock.now() - sandbox_start).total_seconds()
-    if os.waitstatus_to_exitcode(status) != 0:
+    if process.returncode != 0:
         tail = output_path.read_text().splitlines()[-5:]
         raise SystemExit(f"{name}: destination-xero failed:\n" + "\n".join(tail))
     states = sum(1 for line in output_path.open() if '"type":"STATE"' in line)
@@ -113,7 +115,7 @@ def write(sandbox: Sandbox, config: dict[str, Any], input_path: Path, work: Path
         calls_429=sandbox.stats.count("xero", status=429),
         real_seconds=real,
         sandbox_seconds=sandbox_seconds,
-        peak_rss_mib=usage.ru_maxrss / 1024,
+        peak_rss_mib=peak_mib,
         states_echoed=states,
         by_endpoint={k: v for k, v in snapshot["by_endpoint"].items() if k.startswith("xero ")},
     )

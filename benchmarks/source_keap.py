@@ -3,7 +3,7 @@
 The sandbox runs in this process, on loopback, seeded with a deterministic Keap account of
 50,000 one-time orders (plus the orders of a few subscriptions), 5,000 contacts and their
 payments, refunds and voids. `source-keap read` runs as a subprocess (its peak memory is its own,
-from `wait4`) with OAuth and the catalog of sync mode 2: `invoices` on `updated_at` and
+see `peak_memory`) with OAuth and the catalog of sync mode 2: `invoices` on `updated_at` and
 `payments`. Keap's real rate limits apply (1,500 calls a minute per OAuth client).
 
 Prints a markdown table: Keap calls (contacts, payments and the token included) per invoice,
@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peak_memory import PeakMemory
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
@@ -55,14 +57,14 @@ def read(config_path: Path, catalog_path: Path) -> tuple[collections.Counter, fl
         [str(CONNECTOR), "read", "--config", str(config_path), "--catalog", str(catalog_path)],
         stdout=subprocess.PIPE,
     )
+    memory = PeakMemory(process.pid)
     records: collections.Counter = collections.Counter()
     for line in process.stdout or ():
         if line.startswith(b'{"type":"RECORD"'):
             records[json.loads(line)["record"]["stream"]] += 1
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    process.wait()
     elapsed = time.perf_counter() - started
-    return records, elapsed, usage.ru_maxrss / 1024, process.returncode
+    return records, elapsed, memory.stop(), process.returncode
 
 
 def main() -> int:
