@@ -30,16 +30,18 @@ if TYPE_CHECKING:
     from keap_xero_sandbox.sandbox import Sandbox
 
 
+def json_body() -> dict[str, Any]:
+    """The request's JSON object (empty without a body); a 400 for anything else."""
+    data = request.get_json(silent=True)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        abort(400, "the body must be a JSON object")
+    return data
+
+
 def control_blueprint(sandbox: Sandbox) -> Blueprint:  # noqa: PLR0915 (one route per statement)
     bp = Blueprint("sandbox_control", __name__)
-
-    def body() -> dict[str, Any]:
-        data = request.get_json(silent=True)
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            abort(400, "the body must be a JSON object")
-        return data
 
     @bp.get("")
     def describe() -> ResponseReturnValue:
@@ -52,7 +54,7 @@ def control_blueprint(sandbox: Sandbox) -> Blueprint:  # noqa: PLR0915 (one rout
 
     @bp.post("/seed")
     def seed() -> ResponseReturnValue:
-        options = body()
+        options = json_body()
         unknown = set(options) - set(sandbox.emulators)
         if unknown:
             abort(
@@ -86,7 +88,7 @@ def control_blueprint(sandbox: Sandbox) -> Blueprint:  # noqa: PLR0915 (one rout
     @bp.post("/faults")
     def add_fault() -> ResponseReturnValue:
         try:
-            fault = sandbox.faults.add(**body())
+            fault = sandbox.faults.add(**json_body())
         except (TypeError, ValueError) as error:
             abort(400, str(error))
         return jsonify(fault.describe()), 201
@@ -108,7 +110,7 @@ def control_blueprint(sandbox: Sandbox) -> Blueprint:  # noqa: PLR0915 (one rout
 
     @bp.post("/clock")
     def set_clock() -> ResponseReturnValue:
-        data = body()
+        data = json_body()
         try:
             if "advance" in data:
                 sandbox.clock.advance(float(data["advance"]))
@@ -127,7 +129,7 @@ def control_blueprint(sandbox: Sandbox) -> Blueprint:  # noqa: PLR0915 (one rout
     @bp.post("/limits/<api>")
     def set_limits(api: str) -> ResponseReturnValue:
         emulator = sandbox.emulators.get(api) or abort(404, f"no emulated API named {api!r}")
-        data = body()
+        data = json_body()
         if "enabled" in data:
             emulator.limits.enabled = bool(data["enabled"])
         if "name" in data:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify
 
 from invoice_model.dates import DateParseError, parse_date
+from keap_xero_sandbox.control import json_body
 from keap_xero_sandbox.xero.identity import App
 
 if TYPE_CHECKING:
@@ -31,14 +32,6 @@ if TYPE_CHECKING:
 
 def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a route each)
     bp = Blueprint("xero_control", __name__)
-
-    def body() -> dict[str, Any]:
-        data = request.get_json(silent=True)
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            abort(400, "the body must be a JSON object")
-        return data
 
     def tenant_summary(tenant_id: str) -> dict[str, Any]:
         ledger = emulator.ledgers[tenant_id]
@@ -62,7 +55,7 @@ def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a rout
 
     @bp.post("/tenants")
     def add_tenant() -> ResponseReturnValue:
-        data = body()
+        data = json_body()
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             abort(400, "name is required")
@@ -79,7 +72,7 @@ def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a rout
     @bp.post("/tenants/<tenant_id>/lock-dates")
     def lock_dates(tenant_id: str) -> ResponseReturnValue:
         ledger = emulator.ledgers.get(tenant_id.lower()) or abort(404, f"no tenant {tenant_id}")
-        data = body()
+        data = json_body()
         try:
             period = _date_or_none(data.get("period_lock_date"))
             end_of_year = _date_or_none(data.get("end_of_year_lock_date"))
@@ -91,7 +84,7 @@ def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a rout
 
     @bp.post("/apps")
     def add_app() -> ResponseReturnValue:
-        data = body()
+        data = json_body()
         kind = data.get("kind", "oauth")
         client_id, secret = data.get("client_id"), data.get("client_secret")
         if kind not in ("oauth", "custom") or not client_id or not secret:
@@ -114,7 +107,7 @@ def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a rout
 
     @bp.post("/tokens")
     def mint_token() -> ResponseReturnValue:
-        data = body()
+        data = json_body()
         client_id = data.get("client_id") or emulator.credentials()["oauth_app"]["client_id"]
         try:
             token = emulator.mint_refresh_token(data.get("tenant_ids"), client_id=client_id)
