@@ -1,12 +1,16 @@
 """Checks that what the sandbox answers conforms to the vendors' official OpenAPI specs.
 
-The specs live beside the project (`../shared/specs` from the repository root, or wherever
-`KEAP_XERO_SPECS` points). A response is validated against the operation its request maps to,
-with the request's host rewritten to the spec's server, so `http://127.0.0.1:PORT/api.xro/2.0/
-Invoices` is checked as `https://api.xero.com/api.xro/2.0/Invoices`. Calls with no operation in
-any spec (OAuth token endpoints) and statuses a spec does not declare (neither vendor declares
-429) are not checked: there is nothing to check them against. A path no spec has may answer 404
-or 405, and also 401 or 403: both vendors' gateways authenticate a call before they route it.
+The specs are not part of the repository: they are found where `KEAP_XERO_SPECS` points, else in
+a `shared/specs` folder beside the repository (sandbox/README.md says where to get them, at the
+upstream commits this sandbox was checked against). Without them `specs_dir()` raises
+`SpecsNotFoundError` and the test fixtures run their tests unchecked, saying so once.
+
+A response is validated against the operation its request maps to, with the request's host
+rewritten to the spec's server, so `http://127.0.0.1:PORT/api.xro/2.0/Invoices` is checked as
+`https://api.xero.com/api.xro/2.0/Invoices`. Calls with no operation in any spec (OAuth token
+endpoints) and statuses a spec does not declare (neither vendor declares 429) are not checked:
+there is nothing to check them against. A path no spec has may answer 404 or 405, and also 401
+or 403: both vendors' gateways authenticate a call before they route it.
 """
 
 from __future__ import annotations
@@ -52,17 +56,41 @@ MOUNTS = (
 )
 
 
-def specs_dir() -> Path:
-    """`$KEAP_XERO_SPECS`, else the `shared/specs` folder beside the repository."""
+SPEC_FILES = tuple(dict.fromkeys(mount.spec_file for mount in MOUNTS))
+
+
+class SpecsNotFoundError(FileNotFoundError):
+    """The official specs are not on this machine; the message says how to get them."""
+
+
+def specs_dir(starts: tuple[Path, ...] | None = None) -> Path:
+    """`$KEAP_XERO_SPECS`, else a `shared/specs` folder holding every spec file in a parent of
+    this module or of the working directory (the repository's parent); `SpecsNotFoundError` when
+    there is none.
+    """
     configured = os.environ.get("KEAP_XERO_SPECS")
     if configured:
+        missing = [name for name in SPEC_FILES if not (Path(configured) / name).is_file()]
+        if missing:
+            raise SpecsNotFoundError(
+                f"KEAP_XERO_SPECS={configured} lacks {', '.join(missing)}; {_WHERE_TO_GET_THEM}"
+            )
         return Path(configured)
-    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+    for start in starts or (Path(__file__).resolve(), Path.cwd().resolve()):
         for parent in start.parents:
             candidate = parent / "shared" / "specs"
-            if (candidate / "xero_accounting.yaml").is_file():
+            if all((candidate / name).is_file() for name in SPEC_FILES):
                 return candidate
-    raise FileNotFoundError("no shared/specs folder found; set KEAP_XERO_SPECS to the specs folder")
+    raise SpecsNotFoundError(
+        f"the vendors' OpenAPI specs were not found (KEAP_XERO_SPECS is unset and no "
+        f"shared/specs folder is beside the repository); {_WHERE_TO_GET_THEM}"
+    )
+
+
+_WHERE_TO_GET_THEM = (
+    "sandbox/README.md (The official specs) says where to get them, at the pinned upstream "
+    "commits, and where to put them"
+)
 
 
 class _SpecRequest:
@@ -97,7 +125,9 @@ class Conformance:
 
     @classmethod
     def shared(cls) -> Conformance:
-        """One instance per process: loading the specs takes a couple of seconds."""
+        """One instance per process: loading the specs takes a couple of seconds. Raises
+        `SpecsNotFoundError` when there are none to load.
+        """
         with cls._shared_lock:
             if cls._shared is None:
                 cls._shared = cls()

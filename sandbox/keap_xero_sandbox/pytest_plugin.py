@@ -4,17 +4,28 @@
 - `sandbox`: that server's `Sandbox`, reset before each test (empty accounts, default
   credentials and limits, no faults, zero stats); `sandbox.url` is its base URL.
 
-Tests that must check responses against the vendors' OpenAPI specs use `sandbox_conformance`.
+Tests that must check responses against the vendors' OpenAPI specs use `sandbox_conformance`;
+tests of the checker itself use `spec_conformance`. The specs are not in the repository: without
+them (see `conformance.specs_dir`) `sandbox_conformance` runs its tests unchecked and
+`spec_conformance` skips, and the session's summary says so once, with where to get them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
+
+if TYPE_CHECKING:
+    from keap_xero_sandbox.conformance import Conformance
+
+# Why the specs could not be loaded, and how many tests ran without their check.
+_SPECS_MISSING = pytest.StashKey[str]()
+_UNCHECKED = pytest.StashKey[int]()
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +41,25 @@ def sandbox(sandbox_server: SandboxServer) -> Sandbox:
 
 
 @pytest.fixture
-def sandbox_conformance(sandbox: Sandbox) -> Iterator[Sandbox]:
-    """The sandbox, with every response checked against the vendor's spec during the test."""
-    from keap_xero_sandbox.conformance import Conformance  # noqa: PLC0415 (optional extra)
+def spec_conformance(request: pytest.FixtureRequest) -> Conformance:
+    """The checker loaded with the vendors' specs; the test is skipped when there are none."""
+    conformance = _loaded(request.config)
+    if conformance is None:
+        pytest.skip("spec conformance: no official specs (see the session summary)")
+    conformance.violations.clear()
+    return conformance
 
-    conformance = Conformance.shared()
+
+@pytest.fixture
+def sandbox_conformance(sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """The sandbox, with every response checked against the vendor's spec during the test (when
+    the specs are available; otherwise the test runs unchecked).
+    """
+    conformance = _loaded(request.config)
+    if conformance is None:
+        request.config.stash[_UNCHECKED] = request.config.stash.get(_UNCHECKED, 0) + 1
+        yield sandbox
+        return
     conformance.violations.clear()
     sandbox.conformance = conformance
     try:
@@ -43,4 +68,33 @@ def sandbox_conformance(sandbox: Sandbox) -> Iterator[Sandbox]:
         sandbox.conformance = None
     assert not conformance.violations, "responses that break the vendor's spec:\n" + "\n".join(
         conformance.violations
+    )
+
+
+def _loaded(config: pytest.Config) -> Conformance | None:
+    """The shared checker, or None (remembering why) when the specs are not on this machine."""
+    from keap_xero_sandbox.conformance import (  # noqa: PLC0415 (optional extra)
+        Conformance,
+        SpecsNotFoundError,
+    )
+
+    if _SPECS_MISSING in config.stash:
+        return None
+    try:
+        return Conformance.shared()
+    except SpecsNotFoundError as missing:
+        config.stash[_SPECS_MISSING] = str(missing)
+        return None
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    config = terminalreporter.config
+    if _SPECS_MISSING not in config.stash:
+        return
+    unchecked = config.stash.get(_UNCHECKED, 0)
+    terminalreporter.section("spec conformance skipped", yellow=True)
+    terminalreporter.line(
+        f"Responses were not checked against the vendors' OpenAPI specs: "
+        f"{config.stash[_SPECS_MISSING]}. {unchecked} tests ran in full without that check; "
+        f"the tests of the check itself were skipped."
     )

@@ -17,7 +17,6 @@ import pytest
 import requests
 
 from keap_xero_sandbox import Sandbox
-from keap_xero_sandbox.conformance import Conformance
 
 API = "/api.xro/2.0"
 DEMO = "11111111-1111-4111-8111-111111111111"
@@ -39,9 +38,10 @@ def spec_slip(violation: str) -> bool:
 
 @pytest.fixture(autouse=True)
 def conformance(sandbox_conformance: Sandbox) -> Iterator[Sandbox]:
+    checker = sandbox_conformance.conformance  # None when the specs are not on this machine
     yield sandbox_conformance
-    violations = Conformance.shared().violations
-    violations[:] = [v for v in violations if not spec_slip(v)]
+    if checker is not None:
+        checker.violations[:] = [v for v in checker.violations if not spec_slip(v)]
 
 
 class Xero:
