@@ -1,18 +1,27 @@
 # Two commands from a fresh clone: `make demo` and `make test`. Both bootstrap .venv first.
+#
+# The bootstrap needs only Python 3.11+ (with pip and the venv module), git and make: pip installs
+# the pinned uv into .venv once, and uv installs exactly what uv.lock says (`--frozen`): every
+# workspace package (each folder with a pyproject.toml) editable with its test extras, and the
+# dev group, which holds uv itself at the same version (so later syncs keep it up to date).
+# After changing a dependency, run `.venv/bin/uv lock` and commit uv.lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Every folder with a pyproject.toml is a workspace package, installed editable with its test extras.
-PACKAGES := $(patsubst %/pyproject.toml,%,$(wildcard */pyproject.toml))
+UV_VERSION := 0.13.9
 BOOTSTRAPPED := $(VENV)/.bootstrapped
 PYTEST_ARGS ?=
+PIP_QUIET := --quiet --disable-pip-version-check
+# uv never fetches a Python of its own: the one that made .venv is the one used.
+export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: demo test lint format bench clean
 
-$(BOOTSTRAPPED): pyproject.toml $(wildcard */pyproject.toml)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1,<27"
-	$(BIN)/python -m pip install --quiet --group dev $(foreach p,$(PACKAGES),-e "./$(p)[test]")
+$(BOOTSTRAPPED): pyproject.toml uv.lock $(wildcard */pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install $(PIP_QUIET) "uv==$(UV_VERSION)" \
+		|| { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install $(PIP_QUIET) "uv==$(UV_VERSION)"; }
+	$(BIN)/uv sync --frozen --all-packages --extra test
 	touch $@
 
 demo: $(BOOTSTRAPPED)
