@@ -3,7 +3,9 @@
 Cross-cutting behaviour lives in request hooks so that the emulators never see it: a fault rule
 may answer or drop a call before the emulator runs, or (`after`) lose the emulator's answer once
 it has run, and every call to a real API path is counted (and, when a conformance checker is
-attached, validated against the vendor's OpenAPI spec).
+attached, validated against the vendor's OpenAPI spec). Before any of that, a call to an API
+that routes without regard to case (Xero) has its path spelled as its route spells it
+(`routing`), so that faults, statistics and routes see one spelling.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
 
 from keap_xero_sandbox.control import control_blueprint
+from keap_xero_sandbox.routing import PathSpelling
 from keap_xero_sandbox.stats import Call
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
     from keap_xero_sandbox.emulator import Emulator
     from keap_xero_sandbox.faults import Fault
     from keap_xero_sandbox.sandbox import Sandbox
@@ -31,9 +36,17 @@ def create_app(sandbox: Sandbox) -> Flask:
     app.url_map.strict_slashes = False
     app.extensions["sandbox"] = sandbox
 
+    spellings: list[tuple[Emulator, PathSpelling]] = []
     for emulator in sandbox.emulators.values():
-        app.register_blueprint(emulator.blueprint())
+        blueprint = emulator.blueprint()
+        app.register_blueprint(blueprint)
+        if emulator.paths_ignore_case:
+            rules = app.url_map.iter_rules()
+            own = [r.rule for r in rules if r.endpoint.startswith(f"{blueprint.name}.")]
+            spellings.append((emulator, PathSpelling(own)))
     app.register_blueprint(control_blueprint(sandbox), url_prefix="/_sandbox")
+    if spellings:
+        app.wsgi_app = _respelling(app.wsgi_app, spellings)  # type: ignore[method-assign]
 
     @app.before_request
     def inject_fault() -> Response | None:
@@ -78,6 +91,21 @@ def create_app(sandbox: Sandbox) -> Flask:
         return response
 
     return app
+
+
+def _respelling(wsgi_app: WSGIApplication, spellings: list[tuple[Emulator, PathSpelling]]) -> Any:
+    """Before anything sees a call (faults, statistics, routing), spell its path as the route it
+    matches spells it, for the APIs that ignore case."""
+
+    def respelled(environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        path = environ.get("PATH_INFO", "")
+        for emulator, spelling in spellings:
+            if emulator.owns(path):
+                environ["PATH_INFO"] = spelling.respell(path) or path
+                break
+        return wsgi_app(environ, start_response)
+
+    return respelled
 
 
 def _strike(fault: Fault, emulator: Emulator) -> Response | None:

@@ -9,8 +9,8 @@ A response is validated against the operation its request maps to, with the requ
 rewritten to the spec's server, so `http://127.0.0.1:PORT/api.xro/2.0/Invoices` is checked as
 `https://api.xero.com/api.xro/2.0/Invoices`. Calls with no operation in any spec (OAuth token
 endpoints) and statuses a spec does not declare (neither vendor declares 429) are not checked:
-there is nothing to check them against. A path no spec has may answer 404 or 405, and also 401
-or 403: both vendors' gateways authenticate a call before they route it.
+there is nothing to check them against. A path no spec has may answer 404 or 405, and also 401,
+403 or 429: both vendors' gateways authenticate and throttle a call before they route it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 import yaml
 from jsonschema_path import SchemaPath
@@ -32,6 +33,8 @@ from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.validation.exceptions import ValidationError
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from keap_xero_sandbox.routing import PathSpelling
 
 if TYPE_CHECKING:
     from flask import Request, Response
@@ -45,13 +48,19 @@ class SpecMount:
     path_prefix: str  # sandbox path prefix these operations live under
     spec_file: str
     host_url: str  # scheme and host of the spec's server
-    spec_prefix: str | None = None  # the spec's spelling of the prefix, where it differs
+    ignore_case: bool = False  # the vendor routes without regard to case (see `routing`)
+
+    def holds(self, path: str) -> bool:
+        prefix = self.path_prefix
+        if self.ignore_case:
+            path, prefix = path.casefold(), prefix.casefold()
+        return path.startswith(prefix) or path == prefix
 
 
 MOUNTS = (
-    SpecMount("xero", "/api.xro/2.0/", "xero_accounting.yaml", "https://api.xero.com"),
-    # Xero serves GET /connections; its identity spec spells the path /Connections.
-    SpecMount("xero", "/connections", "xero-identity.yaml", "https://api.xero.com", "/Connections"),
+    SpecMount("xero", "/api.xro/2.0/", "xero_accounting.yaml", "https://api.xero.com", True),
+    # Xero's docs call GET /connections; its identity spec and SDKs spell it /Connections.
+    SpecMount("xero", "/connections", "xero-identity.yaml", "https://api.xero.com", True),
     SpecMount("keap", "/crm/rest/v2/", "keap-v2-openapi.yml", "https://api.keap.com"),
 )
 
@@ -96,11 +105,9 @@ _WHERE_TO_GET_THEM = (
 class _SpecRequest:
     """A request as openapi-core sees it, moved onto the spec's server."""
 
-    def __init__(self, request: Request, mount: SpecMount) -> None:
+    def __init__(self, request: Request, mount: SpecMount, path: str) -> None:
         self.host_url = mount.host_url
-        self.path = request.path
-        if mount.spec_prefix:
-            self.path = mount.spec_prefix + request.path[len(mount.path_prefix) :]
+        self.path = path
         self.method = request.method.lower()
         self.body = request.get_data(cache=True) or None
         self.content_type = request.mimetype or "application/json"
@@ -134,25 +141,44 @@ class Conformance:
             return cls._shared
 
     @cached_property
-    def _specs(self) -> dict[str, OpenAPI]:
+    def _documents(self) -> dict[str, dict[str, Any]]:
         loaded = {}
-        for mount in MOUNTS:
-            with (self.directory / mount.spec_file).open(encoding="utf-8") as handle:
-                document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-            # Xero's spec gives string defaults to booleans, which a strict spec check rejects;
-            # responses are still validated against its schemas.
-            loaded[mount.spec_file] = OpenAPI(
-                SchemaPath.from_dict(document), config=Config(spec_validator_cls=None)
-            )
+        for name in SPEC_FILES:
+            with (self.directory / name).open(encoding="utf-8") as handle:
+                loaded[name] = yaml.load(handle, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
         return loaded
 
+    @cached_property
+    def _specs(self) -> dict[str, OpenAPI]:
+        # Xero's spec gives string defaults to booleans, which a strict spec check rejects;
+        # responses are still validated against its schemas.
+        return {
+            name: OpenAPI(SchemaPath.from_dict(document), config=Config(spec_validator_cls=None))
+            for name, document in self._documents.items()
+        }
+
+    @cached_property
+    def _spellings(self) -> dict[str, PathSpelling]:
+        return {name: PathSpelling(self.paths(name)) for name in SPEC_FILES}
+
+    def paths(self, spec_file: str) -> list[str]:
+        """The spec's path templates as the server serves them (`/api.xro/2.0/Invoices`)."""
+        document = self._documents[spec_file]
+        base = urlsplit(document["servers"][0]["url"]).path.rstrip("/")
+        return [base + path for path in document["paths"]]
+
+    def operations(self, spec_file: str) -> list[tuple[str, str]]:
+        """Every operation of the spec as (method, path template as the server serves it)."""
+        document = self._documents[spec_file]
+        return [
+            (method.upper(), full)
+            for full, item in zip(self.paths(spec_file), document["paths"].values(), strict=True)
+            for method in item
+            if method in _HTTP_METHODS
+        ]
+
     def mount_for(self, api: str, path: str) -> SpecMount | None:
-        for mount in MOUNTS:
-            if mount.api == api and (
-                path.startswith(mount.path_prefix) or path == mount.path_prefix
-            ):
-                return mount
-        return None
+        return next((m for m in MOUNTS if m.api == api and m.holds(path)), None)
 
     def check(self, api: str, request: Request, response: Response) -> None:
         mount = self.mount_for(api, request.path)
@@ -170,8 +196,13 @@ class Conformance:
     def problem(self, mount: SpecMount, request: Request, response: Response) -> str | None:
         """Why the response breaks the spec, or None when it conforms (or cannot be checked)."""
         spec = self._specs[mount.spec_file]
+        path = request.path
+        if mount.ignore_case:
+            path = self._spellings[mount.spec_file].respell(path) or path
         try:
-            spec.validate_response(_SpecRequest(request, mount), WerkzeugOpenAPIResponse(response))
+            spec.validate_response(
+                _SpecRequest(request, mount, path), WerkzeugOpenAPIResponse(response)
+            )
         except (PathNotFound, OperationNotFound):
             if response.status_code in _REFUSED_BEFORE_ROUTING:
                 return None
@@ -183,7 +214,9 @@ class Conformance:
         return None
 
 
-_REFUSED_BEFORE_ROUTING = frozenset({401, 403, 404, 405})
+_REFUSED_BEFORE_ROUTING = frozenset({401, 403, 404, 405, 429})
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 
 def _describe(error: Exception) -> str:

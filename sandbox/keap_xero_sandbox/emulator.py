@@ -24,13 +24,20 @@ class Emulator(abc.ABC):
     name: ClassVar[str]
     # Path prefixes of the real API this emulator answers (fault rules and stats use them).
     prefixes: ClassVar[tuple[str, ...]]
+    # Whether the vendor routes paths without regard to case (see `routing`).
+    paths_ignore_case: ClassVar[bool] = False
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.limits = Limits(clock)
 
     def owns(self, path: str) -> bool:
-        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+        if self.paths_ignore_case:
+            path = path.casefold()
+        return any(
+            path == p or path.startswith(p.rstrip("/") + "/")
+            for p in (p.casefold() if self.paths_ignore_case else p for p in self.prefixes)
+        )
 
     @abc.abstractmethod
     def blueprint(self) -> Blueprint:

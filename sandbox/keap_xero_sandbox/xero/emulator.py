@@ -42,6 +42,7 @@ APP_NAME = "Keap Xero Sandbox"
 class XeroEmulator(Emulator):
     name = "xero"
     prefixes = ("/api.xro/2.0", "/connect", "/connections")
+    paths_ignore_case = True
 
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
