@@ -2,6 +2,10 @@
 Account Keys.
 
 As Keap does it:
+- the consent page (`/app/oauth/authorize`, on accounts.infusionsoft.com at Keap) takes the
+  client ID, an https redirect URI (apps register none), `response_type=code` and `scope=full`
+  (both the defaults), and `state`; consent sends the user back with `code`, `scope`
+  (`full|<tenant>`) and `state`. A code works once, for 10 minutes.
 - the token endpoint takes form-encoded parameters only. An authorization code is exchanged with
   the client's ID and secret (in the body or a Basic header) and the redirect URI it was issued
   for; a refresh sends the client credentials in a Basic header (the body is accepted too).
@@ -29,7 +33,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
+from keap_xero_sandbox.authorize import AuthorizationError, Consent
 from keap_xero_sandbox.clock import Clock
 from keap_xero_sandbox.keap.errors import (
     EXPIRED_TOKEN,
@@ -64,7 +70,7 @@ class Caller:
 class OAuthClient:
     client_id: str
     client_secret: str
-    redirect_uris: tuple[str, ...]
+    name: str = "Keap Sandbox App"
 
 
 @dataclass
@@ -94,7 +100,7 @@ class KeapAuth:
         self.clock = clock
         self.tenant = tenant
         self._issued = 0
-        self.clients = {CLIENT_ID: OAuthClient(CLIENT_ID, CLIENT_SECRET, (REDIRECT_URI,))}
+        self.clients = {CLIENT_ID: OAuthClient(CLIENT_ID, CLIENT_SECRET)}
         self.api_keys = {
             key.value: key
             for key in (
@@ -149,6 +155,32 @@ class KeapAuth:
         tokens = [table.pop(value, None) for table in (self._access, self._refresh)]
         key = self.api_keys.pop(value, None)
         return key is not None or any(tokens)
+
+    # --- the consent page ---------------------------------------------------------------------
+
+    def consent(self, query: Mapping[str, str]) -> Consent:
+        """The authorization request of `/app/oauth/authorize`, or why Keap refuses it."""
+        client = self.clients.get(query.get("client_id") or "")
+        if client is None:
+            raise AuthorizationError("invalid_client", "Unknown client_id", to_page=True)
+        redirect_uri = query.get("redirect_uri") or ""
+        if urlsplit(redirect_uri).scheme != "https" or not urlsplit(redirect_uri).netloc:
+            raise AuthorizationError(
+                "invalid_request", "redirect_uri must be an https URL", to_page=True
+            )
+        if (query.get("response_type") or "code") != "code":
+            raise AuthorizationError("unsupported_response_type", "Only response_type=code")
+        scope = query.get("scope") or SCOPE
+        if scope != SCOPE:
+            raise AuthorizationError("invalid_scope", f"Only scope={SCOPE}")
+        return Consent(
+            client.client_id, client.name, redirect_uri, scope, query.get("state"), self.tenant
+        )
+
+    def approve(self, consent: Consent, chosen: list[str]) -> dict[str, str]:
+        """What the user's consent sends back to the app: a code for the token endpoint."""
+        code = self.mint_code(consent.redirect_uri, consent.client_id)
+        return {"code": code, "scope": f"{SCOPE}|{self.tenant}"}
 
     # --- the token endpoint --------------------------------------------------------------------
 

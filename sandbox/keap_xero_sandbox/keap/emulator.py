@@ -29,10 +29,11 @@ from keap_xero_sandbox.keap.seed import SeedOptions, seed_account
 
 
 class KeapEmulator(Emulator):
-    """Keap REST v2 under `/crm/rest/v2`, its token endpoint at `/token` (see KEAP.md)."""
+    """Keap REST v2 under `/crm/rest/v2`, its token endpoint at `/token` and its consent page at
+    `/app/oauth/authorize` (see KEAP.md)."""
 
     name = "keap"
-    prefixes = ("/crm/rest", "/token")
+    prefixes = ("/crm/rest", "/token", "/app/oauth")
 
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from keap_xero_sandbox.authorize import authorization_endpoint
 from keap_xero_sandbox.keap import inputs, queries, render
 from keap_xero_sandbox.keap.errors import (
     BadRequestError,
@@ -36,15 +37,20 @@ REST = "/crm/rest"
 
 
 def api_blueprint(emulator: KeapEmulator) -> Blueprint:
-    """`/crm/rest/v2/...` and the token endpoint `/token`."""
+    """`/crm/rest/v2/...`, the token endpoint `/token` and the consent page
+    `/app/oauth/authorize`."""
     bp = Blueprint("keap", __name__)
     bp.register_blueprint(_rest(emulator))
-    bp.register_blueprint(_token(emulator))
+    bp.register_blueprint(_oauth(emulator))
     return bp
 
 
-def _token(emulator: KeapEmulator) -> Blueprint:
-    bp = Blueprint("keap_token", __name__)
+def _oauth(emulator: KeapEmulator) -> Blueprint:
+    bp = Blueprint("keap_oauth", __name__)
+
+    @bp.route("/app/oauth/authorize", methods=["GET", "POST"])
+    def authorize() -> Response:
+        return authorization_endpoint(emulator.auth.consent, emulator.auth.approve)
 
     @bp.post("/token")
     def token() -> ResponseReturnValue:

@@ -6,8 +6,9 @@
 - `POST /tenants` `{"name", "tenant_id"?}`: add an organisation (a fresh demo company);
 - `POST /tenants/<id>/lock-dates` `{"period_lock_date", "end_of_year_lock_date"}`: set or
   clear the lock dates (`YYYY-MM-DD` or null);
-- `POST /apps` `{"client_id", "client_secret", "kind": "oauth"|"custom", "tenant_id"?}`:
-  register another app (a custom connection needs its organisation);
+- `POST /apps` `{"client_id", "client_secret", "kind": "oauth"|"custom", "tenant_id"?,
+  "redirect_uris"?}`: register another app (a custom connection needs its organisation; an
+  OAuth app takes codes only at its redirect URIs);
 - `POST /tokens` `{"tenant_ids"?, "client_id"?}`: a fresh refresh token for an OAuth app, as
   the authorization code flow gives (every organisation when no tenant_ids);
 - `POST /tokens/expire`: every access token issued so far expires now.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, abort, jsonify
 
 from invoice_model.dates import DateParseError, parse_date
+from keap_xero_sandbox.authorize import is_https_or_loopback
 from keap_xero_sandbox.control import json_body
 from keap_xero_sandbox.xero.identity import App
 
@@ -92,6 +94,11 @@ def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a rout
         tenant_id = data.get("tenant_id")
         if kind == "custom" and (tenant_id or "").lower() not in emulator.ledgers:
             abort(400, "a custom connection needs the tenant_id of an organisation")
+        redirect_uris = data.get("redirect_uris") or []
+        if not isinstance(redirect_uris, list) or not all(
+            isinstance(uri, str) and is_https_or_loopback(uri) for uri in redirect_uris
+        ):
+            abort(400, "redirect_uris must be a list of https (or http://localhost) URLs")
         emulator.identity.add_app(
             App(
                 str(client_id),
@@ -99,6 +106,7 @@ def xero_controls(emulator: XeroEmulator) -> Blueprint:  # noqa: PLR0915 (a rout
                 str(data.get("name") or client_id),
                 kind,
                 tenant_id.lower() if tenant_id else None,
+                redirect_uris=tuple(redirect_uris),
             )
         )
         if kind == "custom":

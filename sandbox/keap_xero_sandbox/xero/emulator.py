@@ -36,12 +36,18 @@ CUSTOM_CLIENT_SECRET = "sandbox-custom-connection-secret-not-real"  # noqa: S105
 OAUTH_CLIENT_ID = "SANDBOX-OAUTH-APP"
 OAUTH_CLIENT_SECRET = "sandbox-oauth-app-secret-not-real"  # noqa: S105 (fake)
 OAUTH_REFRESH_TOKEN = "sandbox-refresh-token-not-real"  # noqa: S105 (fake)
+# Registered on the OAuth app: an Airbyte instance on its default local address, and a page of
+# one's own for signing in by hand (more with `POST /_sandbox/xero/apps`).
+OAUTH_REDIRECT_URIS = (
+    "http://localhost:8000/auth_flow",
+    "https://localhost/xero-sandbox/callback",
+)
 APP_NAME = "Keap Xero Sandbox"
 
 
 class XeroEmulator(Emulator):
     name = "xero"
-    prefixes = ("/api.xro/2.0", "/connect", "/connections")
+    prefixes = ("/api.xro/2.0", "/connect", "/connections", "/identity")
     paths_ignore_case = True
 
     def __init__(self, clock: Clock) -> None:
@@ -72,7 +78,15 @@ class XeroEmulator(Emulator):
             App(CUSTOM_CLIENT_ID, CUSTOM_CLIENT_SECRET, APP_NAME, "custom", DEMO_TENANT_ID)
         )
         self.identity.connect_custom(CUSTOM_CLIENT_ID)
-        self.identity.add_app(App(OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, APP_NAME, "oauth"))
+        self.identity.add_app(
+            App(
+                OAUTH_CLIENT_ID,
+                OAUTH_CLIENT_SECRET,
+                APP_NAME,
+                "oauth",
+                redirect_uris=OAUTH_REDIRECT_URIS,
+            )
+        )
         self.identity.authorise(
             OAUTH_CLIENT_ID, [DEMO_TENANT_ID, SECOND_TENANT_ID], refresh_token=OAUTH_REFRESH_TOKEN
         )
@@ -155,6 +169,7 @@ class XeroEmulator(Emulator):
                 "client_secret": OAUTH_CLIENT_SECRET,
                 "refresh_token": OAUTH_REFRESH_TOKEN,
                 "tenant_ids": [DEMO_TENANT_ID, SECOND_TENANT_ID],
+                "redirect_uris": list(OAUTH_REDIRECT_URIS),
             },
             "tenants": {
                 tenant: ledger.organisation.name for tenant, ledger in self.ledgers.items()

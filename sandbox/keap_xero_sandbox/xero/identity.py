@@ -10,6 +10,14 @@ Two kinds of app, as Xero has them:
 - a custom connection: `client_credentials` only, bound to one organisation, no refresh token
   and no `xero-tenant-id` needed.
 
+The authorization code flow: the consent page (`/identity/connect/authorize`, on login.xero.com
+at Xero) takes `response_type=code`, the app's `client_id`, one of the redirect URIs registered
+on the app (exactly), the `scope` (space-separated) and `state`; the user picks the
+organisations to connect, and is sent back with `code`, `scope`, `state` and `session_state`. The
+code works once, for 5 minutes, with the same redirect URI; exchanging it connects the app to the
+chosen organisations (one new `authEventId`) and answers with an access token, and a refresh
+token when `offline_access` was granted.
+
 Access tokens live 30 minutes. They look like Xero's (a JWT with `exp`, `client_id`,
 `authentication_event_id` and `scope`), signed with a sandbox-only key, so clients that read
 `exp` to refresh early behave as they would against Xero. Time is the sandbox clock's.
@@ -29,10 +37,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from keap_xero_sandbox.authorize import AuthorizationError, Consent
 from keap_xero_sandbox.clock import Clock
 from keap_xero_sandbox.xero.errors import Forbidden, Unauthorized
 
 ACCESS_TOKEN_SECONDS = 30 * 60
+AUTHORIZATION_CODE_SECONDS = 5 * 60
 REFRESH_GRACE_SECONDS = 30 * 60
 REFRESH_UNUSED_SECONDS = 60 * 24 * 60 * 60
 ISSUER = "https://identity.xero.com"
@@ -40,6 +50,26 @@ SIGNING_KEY = b"keap-xero-sandbox: not a secret, never a real Xero key"
 DEFAULT_SCOPES = (
     "openid profile email offline_access accounting.transactions accounting.contacts "
     "accounting.settings"
+)
+
+# Scopes an app may ask for (Xero's broad and granular accounting scopes, identity scopes).
+KNOWN_SCOPES = frozenset(
+    {"openid", "profile", "email", "offline_access"}
+    | {
+        f"accounting.{name}{suffix}"
+        for name in (
+            "transactions",
+            "invoices",
+            "payments",
+            "banktransactions",
+            "manualjournals",
+            "contacts",
+            "settings",
+            "attachments",
+        )
+        for suffix in ("", ".read")
+    }
+    | {"accounting.reports.read", "accounting.journals.read", "accounting.budgets.read"}
 )
 
 AppKind = Literal["oauth", "custom"]
@@ -69,6 +99,7 @@ class App:
     kind: AppKind
     tenant_id: str | None = None  # a custom connection's one organisation
     scopes: str = DEFAULT_SCOPES
+    redirect_uris: tuple[str, ...] = ()  # where an OAuth app's codes may be sent
 
 
 @dataclass
@@ -93,6 +124,16 @@ class Grant:
 
 
 @dataclass
+class _Code:
+    client_id: str
+    redirect_uri: str
+    scopes: str
+    tenant_ids: frozenset[str]
+    expires_at: float
+    spent: bool = False
+
+
+@dataclass
 class _AccessToken:
     grant: Grant
     expires_at: float
@@ -114,6 +155,7 @@ class Identity:
     connections: dict[str, Connection] = field(default_factory=dict)
     _access: dict[str, _AccessToken] = field(default_factory=dict)
     _refresh: dict[str, _RefreshToken] = field(default_factory=dict)
+    _codes: dict[str, _Code] = field(default_factory=dict)
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -131,23 +173,73 @@ class Identity:
         event) and a refresh token covering them. Returns the refresh token.
         """
         with self._lock:
-            app = self._app(client_id, "oauth")
-            tenants = frozenset(tenant_ids)
-            event = str(uuid.uuid5(uuid.NAMESPACE_URL, f"auth-event:{next(self._serial)}"))
-            now = self.clock.now()
-            for tenant in sorted(tenants):
-                existing = self._connection(client_id, tenant)
-                if existing is not None:
-                    existing.auth_event_id, existing.updated = event, now
-                    continue
-                connection_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{client_id}/{tenant}"))
-                self.connections[connection_id] = Connection(
-                    connection_id, client_id, tenant, event, now, now
-                )
-            grant = Grant(client_id, tenants, event, app.scopes)
+            grant = self._connect(client_id, frozenset(tenant_ids), None)
             token = refresh_token or self._mint_refresh()
             self._refresh[token] = _RefreshToken(grant, self.clock.timestamp())
             return token
+
+    def _connect(self, client_id: str, tenants: frozenset[str], scopes: str | None) -> Grant:
+        """Connect an OAuth app to organisations, as one auth event."""
+        app = self._app(client_id, "oauth")
+        event = str(uuid.uuid5(uuid.NAMESPACE_URL, f"auth-event:{next(self._serial)}"))
+        now = self.clock.now()
+        for tenant in sorted(tenants):
+            existing = self._connection(client_id, tenant)
+            if existing is not None:
+                existing.auth_event_id, existing.updated = event, now
+                continue
+            connection_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{client_id}/{tenant}"))
+            self.connections[connection_id] = Connection(
+                connection_id, client_id, tenant, event, now, now
+            )
+        return Grant(client_id, tenants, event, scopes or app.scopes)
+
+    # the consent page
+
+    def consent(self, query: Mapping[str, str], organisations: Mapping[str, str]) -> Consent:
+        """The authorization request of `/identity/connect/authorize`, or why Xero refuses it;
+        `organisations` (tenant ID to name) are those the user may connect."""
+        app = self.apps.get(query.get("client_id") or "")
+        if app is None or app.kind != "oauth":
+            raise AuthorizationError(
+                "unauthorized_client", "Unknown client or client not enabled", to_page=True
+            )
+        redirect_uri = query.get("redirect_uri") or ""
+        if redirect_uri not in app.redirect_uris:
+            raise AuthorizationError("invalid_request", "Invalid redirect_uri", to_page=True)
+        if query.get("response_type") != "code":
+            raise AuthorizationError("unsupported_response_type", "Invalid response_type")
+        scopes = (query.get("scope") or "").split()
+        unknown = [s for s in scopes if s not in KNOWN_SCOPES]
+        if not scopes or unknown:
+            raise AuthorizationError("invalid_scope", f"Invalid scope: {' '.join(unknown)}")
+        return Consent(
+            app.client_id,
+            app.name,
+            redirect_uri,
+            " ".join(scopes),
+            query.get("state"),
+            "your Xero organisations",
+            tuple(organisations.items()),
+        )
+
+    def approve(self, consent: Consent, chosen: list[str]) -> dict[str, str]:
+        """What the user's consent sends back: a code for the chosen organisations."""
+        offered = {tenant for tenant, _ in consent.tenants}
+        tenants = frozenset(t.lower() for t in chosen)
+        if not tenants <= offered:
+            raise AuthorizationError("access_denied", "Unknown organisation chosen")
+        with self._lock:
+            code = hashlib.sha256(f"code:{next(self._serial)}".encode()).hexdigest()
+            self._codes[code] = _Code(
+                consent.client_id,
+                consent.redirect_uri,
+                consent.scope,
+                tenants,
+                self.clock.timestamp() + AUTHORIZATION_CODE_SECONDS,
+            )
+        session = hashlib.sha256(f"session:{code}".encode()).hexdigest()[:43]
+        return {"code": code, "scope": consent.scope, "session_state": session}
 
     def connect_custom(self, client_id: str) -> None:
         """A custom connection is connected to its organisation from the start."""
@@ -196,8 +288,29 @@ class Identity:
             if grant_type == "refresh_token":
                 return self._refreshed(app, form.get("refresh_token") or "")
             if grant_type == "authorization_code":
-                raise TokenError("invalid_grant", description="no authorization codes here")
+                return self._exchanged(app, form)
             raise TokenError("unsupported_grant_type")
+
+    def _exchanged(self, app: App, form: Mapping[str, str]) -> dict[str, object]:
+        if app.kind != "oauth":
+            raise TokenError("unauthorized_client")
+        code = self._codes.get(form.get("code") or "")
+        if (
+            code is None
+            or code.spent
+            or code.client_id != app.client_id
+            or code.expires_at <= self.clock.timestamp()
+            or form.get("redirect_uri") != code.redirect_uri
+        ):
+            raise TokenError("invalid_grant")
+        code.spent = True
+        grant = self._connect(app.client_id, code.tenant_ids, code.scopes)
+        answer = self._access_answer(grant)
+        if "offline_access" in code.scopes.split():
+            refresh = self._mint_refresh()
+            self._refresh[refresh] = _RefreshToken(grant, self.clock.timestamp())
+            answer["refresh_token"] = refresh
+        return answer
 
     def _client_credentials(self, app: App, form: Mapping[str, str]) -> dict[str, object]:
         if app.kind != "custom" or app.tenant_id is None:

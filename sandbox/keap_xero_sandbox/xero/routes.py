@@ -1,4 +1,5 @@
-"""Xero's HTTP surface: the identity endpoints and `/api.xro/2.0`, on Flask.
+"""Xero's HTTP surface: the identity endpoints (consent page, token, connections) and
+`/api.xro/2.0`, on Flask.
 
 Each accounting call goes through the same steps as at Xero's gateway: the bearer token (401),
 the organisation in `xero-tenant-id` (403), the rate limits (429), then the endpoint itself,
@@ -18,6 +19,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, request
 
+from keap_xero_sandbox.authorize import authorization_endpoint
 from keap_xero_sandbox.xero import binding, render
 from keap_xero_sandbox.xero.access import Caller
 from keap_xero_sandbox.xero.errors import (
@@ -45,6 +47,14 @@ View = Callable[..., Response]
 
 def identity_blueprint(emulator: XeroEmulator) -> Blueprint:
     bp = Blueprint("xero_identity", __name__)
+
+    @bp.route("/identity/connect/authorize", methods=["GET", "POST"])
+    def authorize() -> Response:
+        organisations = {t: ledger.organisation.name for t, ledger in emulator.ledgers.items()}
+        return authorization_endpoint(
+            lambda query: emulator.identity.consent(query, organisations),
+            emulator.identity.approve,
+        )
 
     @bp.post("/connect/token")
     def token() -> Response:
