@@ -35,7 +35,9 @@ BIN = Path(sys.executable).parent
 PORT = "8765"
 BLOCK = re.compile(r"<!-- sandbox: (\w+) -->\s*```sh\n(.*?)```", re.DOTALL)
 CONNECTORS = sorted(
-    p.parent.name for p in ROOT.glob("*/README.md") if "<!-- sandbox: " in p.read_text()
+    p.parent.name
+    for p in ROOT.glob("*/metadata.yaml")
+    if "<!-- sandbox: " in (p.parent / "README.md").read_text()
 )
 
 

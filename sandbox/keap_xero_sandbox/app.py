@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 
@@ -22,6 +22,8 @@ from keap_xero_sandbox.routing import PathSpelling
 from keap_xero_sandbox.stats import Call
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from keap_xero_sandbox.emulator import Emulator
@@ -93,11 +95,13 @@ def create_app(sandbox: Sandbox) -> Flask:
     return app
 
 
-def _respelling(wsgi_app: WSGIApplication, spellings: list[tuple[Emulator, PathSpelling]]) -> Any:
+def _respelling(
+    wsgi_app: WSGIApplication, spellings: list[tuple[Emulator, PathSpelling]]
+) -> WSGIApplication:
     """Before anything sees a call (faults, statistics, routing), spell its path as the route it
     matches spells it, for the APIs that ignore case."""
 
-    def respelled(environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+    def respelled(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         for emulator, spelling in spellings:
             if emulator.owns(path):

@@ -32,12 +32,10 @@ class Emulator(abc.ABC):
         self.limits = Limits(clock)
 
     def owns(self, path: str) -> bool:
+        prefixes = self.prefixes
         if self.paths_ignore_case:
-            path = path.casefold()
-        return any(
-            path == p or path.startswith(p.rstrip("/") + "/")
-            for p in (p.casefold() if self.paths_ignore_case else p for p in self.prefixes)
-        )
+            path, prefixes = path.casefold(), tuple(p.casefold() for p in prefixes)
+        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
 
     @abc.abstractmethod
     def blueprint(self) -> Blueprint:
