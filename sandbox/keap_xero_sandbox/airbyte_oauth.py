@@ -140,7 +140,6 @@ class DeclarativeOAuthFlow:
         values[values["auth_code_key"]] = code
         values[values["redirect_uri_key"]] = redirect_uri
         values[values["state_key"]] = state
-        scope = values.get(values["scope_key"])
         for name, encode in (
             ("client_id", False),
             ("client_secret", False),
@@ -150,7 +149,7 @@ class DeclarativeOAuthFlow:
             ("scope", True),
         ):
             key = values[f"{name}_key"]
-            value = scope if name == "scope" else values.get(key)
+            value = values.get(key)  # the scope is the `scope` of the input specification
             shown = _java_url_encode(str(value)) if encode and value is not None else value
             values[f"{name}_param"] = f"{key}={shown}"
             values[f"{name}_value"] = value
