@@ -182,6 +182,32 @@ class DeclarativeOAuthFlow:
         return outputs
 
 
+def unplaced_outputs(spec: Mapping[str, Any]) -> list[str]:
+    """Where, in a connector's spec (as `spec` prints it), the flow would store an output or the
+    client credentials that the option the UI shows the button in (`predicate_key` equal to
+    `predicate_value`) has no field for; an empty list when every one has its field."""
+    advanced_auth = spec["advanced_auth"]
+    schema = spec["connectionSpecification"]
+    *parents, key = advanced_auth["predicate_key"]
+    for name in parents:
+        schema = schema["properties"][name]
+    options = schema.get("oneOf", [schema])
+    chosen = next(
+        o for o in options if o["properties"][key].get("const") == advanced_auth["predicate_value"]
+    )
+    oauth = advanced_auth["oauth_config_specification"]
+    unplaced = []
+    for outputs in (
+        "complete_oauth_output_specification",
+        "complete_oauth_server_output_specification",
+    ):
+        for output in oauth[outputs]["properties"].values():
+            path = output["path_in_connector_config"]
+            if path[:-1] != parents or path[-1] not in chosen["properties"]:
+                unplaced.append(".".join(path))
+    return unplaced
+
+
 class OAuthFlowError(Exception):
     """The flow failed where the platform's would."""
 

@@ -5,7 +5,12 @@ import datetime as dt
 
 import pytest
 
-from keap_xero_sandbox.airbyte_oauth import DeclarativeOAuthFlow, OAuthFlowError, onto
+from keap_xero_sandbox.airbyte_oauth import (
+    DeclarativeOAuthFlow,
+    OAuthFlowError,
+    onto,
+    unplaced_outputs,
+)
 
 NOW = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -81,3 +86,22 @@ def test_onto_serves_a_vendor_url_from_the_sandbox():
     assert rebase("https://identity.xero.com/connect/token?a=1") == (
         "http://127.0.0.1:9/connect/token?a=1"
     )
+
+
+def test_outputs_need_a_field_in_the_option_the_button_is_shown_in():
+    advanced_auth = {
+        "predicate_key": ["credentials", "auth_type"],
+        "predicate_value": "oauth",
+        **flow().advanced_auth,
+    }
+    options = [
+        {"properties": {"auth_type": {"const": "key"}, "refresh_token": {}}},
+        {"properties": {"auth_type": {"const": "oauth"}, "client_id": {}}},
+    ]
+    spec = {
+        "connectionSpecification": {"properties": {"credentials": {"oneOf": options}}},
+        "advanced_auth": advanced_auth,
+    }
+    assert unplaced_outputs(spec) == ["credentials.refresh_token", "credentials.token_expiry_date"]
+    options[1]["properties"].update(refresh_token={}, token_expiry_date={})
+    assert unplaced_outputs(spec) == []
