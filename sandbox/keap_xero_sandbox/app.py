@@ -70,11 +70,7 @@ def create_app(sandbox: Sandbox) -> Flask:
         if emulator is None:
             return response
         fault: Fault | None = g.pop("lost_answer", None)
-        if fault is None:
-            pass
-        elif fault.kind == "drop":
-            _drop_connection()  # the emulator's answer is counted below, and never arrives
-        else:
+        if fault is not None:
             response = _strike(fault, emulator) or response
         sandbox.stats.record(
             Call(
@@ -90,6 +86,9 @@ def create_app(sandbox: Sandbox) -> Flask:
         )
         if sandbox.conformance is not None:
             sandbox.conformance.check(emulator.name, request, response)
+        if g.pop("drop", False):
+            # Only once the call is counted, so that a client retrying at once finds it counted.
+            _drop_connection()
         return response
 
     return app
@@ -118,8 +117,8 @@ def _strike(fault: Fault, emulator: Emulator) -> Response | None:
         time.sleep(fault.seconds)
         return None
     if fault.kind == "drop":
-        _drop_connection()
-        return Response(status=500)  # never reaches the client: the socket is gone
+        g.drop = True  # `observe` closes the connection: no answer reaches the client
+        return None if fault.after else Response(status=500)
     return emulator.fault_response(fault)
 
 
