@@ -20,13 +20,13 @@ from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import DestinationTestSuiteBase
 
 from destination_xero import DestinationXero
+from invoice_model.connector.standard_suite import with_secrets_in
 
 if TYPE_CHECKING:
     from conftest import MakeConfig
 
     from keap_xero_sandbox.sandbox import Sandbox
 
-SECRETS_CONFIG = Path("secrets/config.json")
 SANDBOX_CONFIG = Path(tempfile.gettempdir()) / f"destination-xero-{os.getpid()}" / "config.json"
 
 
@@ -35,12 +35,7 @@ class TestDestinationXero(DestinationTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        return [
-            scenario.model_copy(update={"config_path": SANDBOX_CONFIG})
-            if scenario.config_path == SECRETS_CONFIG
-            else scenario
-            for scenario in super().get_scenarios()
-        ]
+        return with_secrets_in(SANDBOX_CONFIG.parent, super().get_scenarios())
 
     @pytest.fixture(autouse=True)
     def sandbox_config_file(self, sandbox: Sandbox, sandbox_config: MakeConfig) -> Iterator[None]:
