@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from source_keap.state import ReadPosition
+from invoice_model.connector.state import ReadPosition
 
 UTC = dt.UTC
 T0 = "2024-05-21T14:30:00.000Z"
