@@ -18,6 +18,7 @@ import pytest
 from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 
+from invoice_model.connector.standard_suite import with_secrets_in
 from source_keap import SourceKeap
 
 SANDBOX_CONFIGS = Path(tempfile.gettempdir()) / f"source-keap-{os.getpid()}"
@@ -28,12 +29,7 @@ class TestSourceKeap(SourceTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        return [
-            scenario.model_copy(update={"config_path": SANDBOX_CONFIGS / scenario.config_path.name})
-            if scenario.config_path is not None and scenario.config_path.parts[0] == "secrets"
-            else scenario
-            for scenario in super().get_scenarios()
-        ]
+        return with_secrets_in(SANDBOX_CONFIGS, super().get_scenarios())
 
     @pytest.fixture(autouse=True)
     def sandbox_configs(self, keap) -> Iterator[None]:
