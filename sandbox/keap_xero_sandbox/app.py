@@ -85,6 +85,10 @@ def _strike(fault: Fault, emulator: Emulator) -> Response | None:
     if fault.kind == "latency":
         time.sleep(fault.seconds)
         return None
+    if fault.kind == "hook":
+        assert fault.run is not None  # noqa: S101 (a hook is made with its callable)
+        fault.run()
+        return None
     if fault.kind == "drop":
         _drop_connection()
         return Response(status=500)  # never reaches the client: the socket is gone
