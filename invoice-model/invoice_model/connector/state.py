@@ -90,6 +90,11 @@ class ReadPosition:
             self.position = at
         return True
 
+    def reach(self, moment: str) -> None:
+        """Note that everything stamped before `moment` has been read."""
+        if self.position is None or moment > self.position:
+            self.position = moment
+
     def emitted(self, cursor_value: str | None) -> None:
         """Note the cursor value of a record just emitted (the state shows the largest)."""
         if cursor_value is not None and (
