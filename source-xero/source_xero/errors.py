@@ -26,12 +26,30 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ResponseAction,
 )
 
+from invoice_model.connector.http import RetryAfterBackoff
 from invoice_model.connector.xero.limits import is_daily_limit
 
 # Enough for a storm of minute-limit refusals (each waits Retry-After, at most a minute) and a
 # few dropped connections; bounded, so that a dead network ends the sync in minutes.
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=10)
+
+
+class RateLimitBackoff(RetryAfterBackoff):
+    """`Retry-After` for a 429. Other retries take the CDK's own exponential backoff (1, 2, 4 ...
+    seconds), which logs them as the errors they are: the CDK words every wait a strategy asks
+    for as a rate limit."""
+
+    def backoff_time(
+        self,
+        response_or_exception: requests.Response | requests.RequestException | None,
+        attempt_count: int,
+    ) -> float | None:
+        if isinstance(response_or_exception, requests.Response) and (
+            response_or_exception.status_code == 429
+        ):
+            return super().backoff_time(response_or_exception, attempt_count)
+        return None
 
 
 class XeroErrorHandler(ErrorHandler):

@@ -38,7 +38,7 @@ from invoice_model import INVOICES, PAYMENTS
 from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.config import config_error
 from invoice_model.connector.daily_limit import DailyLimitReached
-from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
+from invoice_model.connector.http import retry_after_seconds
 from invoice_model.connector.state import ReadPosition, fingerprint
 from invoice_model.connector.xero.access import READ_SCOPES, TENANT_HEADER
 from invoice_model.connector.xero.limits import is_daily_limit
@@ -46,10 +46,10 @@ from invoice_model.dates import format_datetime, utc_now
 from source_xero import records
 from source_xero.config import Settings
 from source_xero.contacts import ContactBook
-from source_xero.errors import XeroErrorHandler
+from source_xero.errors import RateLimitBackoff, XeroErrorHandler
 from source_xero.paging import PAGE_SIZE, ChangedPages, PageRequest
 
-BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
+BACKOFF = RateLimitBackoff(base_seconds=1.0, cap_seconds=60.0)
 # Connect and read timeouts: a page of 1,000 invoices is a few megabytes.
 TIMEOUT = (10, 120)
 # The CDK asks for a stream's schema for every record it emits: build each once.
@@ -86,7 +86,7 @@ class XeroStream(HttpStream, ABC):
     def get_error_handler(self) -> XeroErrorHandler:
         return XeroErrorHandler()
 
-    def get_backoff_strategy(self) -> RetryAfterBackoff:
+    def get_backoff_strategy(self) -> RateLimitBackoff:
         return BACKOFF
 
     def get_error_display_message(self, exception: BaseException) -> str | None:

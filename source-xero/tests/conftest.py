@@ -277,14 +277,14 @@ class XeroSandbox:
                     found.append(message["control"]["connectorConfig"]["config"])
         return found
 
-    def hook_after_page(self, resource: str, page: int, change: Callable[[], object]) -> None:
-        """Run `change` once Xero has answered the `page`-th read of `resource` (its n-th
-        `GET`): a change made while the connector pages through."""
+    def hook_after_page(self, resource: str, *pages: int, change: Callable[[], object]) -> None:
+        """Run `change` once Xero has answered each of the `pages`-th reads of `resource` (its
+        n-th `GET`): a change made while the connector pages through."""
         calls = {"n": 0}
 
         def maybe() -> None:
             calls["n"] += 1
-            if calls["n"] == page:
+            if calls["n"] in pages:
                 change()
 
         self.sandbox.faults.add(

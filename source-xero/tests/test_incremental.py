@@ -124,7 +124,7 @@ def test_a_change_between_two_pages_loses_nothing_and_repeats_nothing(frozen):
                 unit_places=2,
             )
 
-    xero.hook_after_page("Invoices", 1, change_first)
+    xero.hook_after_page("Invoices", 1, change=change_first)
     run = xero.read(xero.config(**PAGES_OF_3), xero.catalog("invoices"))
     ids = run.ids("invoices")
     assert sorted(set(ids)) == sorted(ledger.invoices)  # none lost
@@ -150,7 +150,7 @@ def test_payments_deleted_and_invoices_voided_while_the_read_pages_arrive_as_cha
                 unit_places=2,
             )
 
-    xero.hook_after_page("Payments", 1, delete_and_void)
+    xero.hook_after_page("Payments", 1, change=delete_and_void)
     run = xero.read(xero.config(**PAGES_OF_3), xero.catalog("payments", "invoices"))
     statuses = [(r["source_id"], r["status"]) for r in run.records("payments")]
     assert statuses.count((payments[0].payment_id, "completed")) == 1
@@ -195,7 +195,7 @@ def test_a_change_within_a_second_read_on_its_own_is_not_lost(frozen):
             )
 
     # Page 1 (open), then the second alone: page 1, then the change, then page 2 ...
-    xero.hook_after_page("Invoices", 2, change_one_read)
+    xero.hook_after_page("Invoices", 2, change=change_one_read)
     run = xero.read(xero.config(**PAGES_OF_3), xero.catalog("invoices"))
     ids = run.ids("invoices")
     assert set(ids) == {i["InvoiceID"] for i in dense}
