@@ -6,7 +6,8 @@ phone, address) that a record's `contact` holds. They come from `GET /Contacts`:
 invoices names more contacts than a few such calls fetch (the first sync of an organisation),
 by reading the whole contact list, 1,000 a page, when its size (which the first page tells)
 makes that the cheaper way. Each contact is fetched at most once per sync, and kept as the
-record's `contact` already is: a few hundred bytes.
+record's `contact` already is: a few hundred bytes. The `contacts` stream, read first, hands the
+book every contact it reads, so that a first sync looks up none at all.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ class ContactBook:
         self._whole_list_read = True
         return [i for i in still if i not in self._known]
 
+    def keep(self, contact: Mapping[str, Any]) -> None:
+        """Remember a contact as Xero returned it."""
+        details = contact_details(contact)
+        self._known[details["source_id"].lower()] = json.dumps(details, separators=(",", ":"))
+
     def _keep(self, answer: Mapping[str, Any]) -> None:
         for contact in answer.get("Contacts") or []:
-            details = contact_details(contact)
-            self._known[details["source_id"].lower()] = json.dumps(details, separators=(",", ":"))
+            self.keep(contact)

@@ -53,8 +53,9 @@ class SourceXero(DailyLimitStop):
         return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        """Contacts first: read before the invoices, they are the invoices' contacts too."""
         context = self._sync_context(config)
-        return [Invoices(context), Payments(context), Contacts(context)]
+        return [Contacts(context), Invoices(context), Payments(context)]
 
     def _sync_context(self, config: Mapping[str, Any]) -> SyncContext:
         # OAuth writes rotated tokens back into the config it was given, which the CDK then

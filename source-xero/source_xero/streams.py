@@ -375,7 +375,8 @@ class Payments(ChangedRecords):
 
 
 class Contacts(ChangedRecords):
-    """Xero's contacts, archived ones included, as Xero has them (timestamps in ISO form)."""
+    """Xero's contacts, archived ones included, as Xero has them (timestamps in ISO form). Each
+    goes into the sync's contact book too, for the invoices read after."""
 
     name = "contacts"
     primary_key = "ContactID"
@@ -391,6 +392,7 @@ class Contacts(ChangedRecords):
 
     def records(self, items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
         for contact in items:
+            self.context.contacts.keep(contact)
             yield records.contact_record(contact)
 
 

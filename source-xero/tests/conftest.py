@@ -244,10 +244,11 @@ class XeroSandbox:
 
     @staticmethod
     def catalog(*streams: str, full_refresh: bool = False) -> ConfiguredAirbyteCatalog:
-        """A configured catalog of `streams` (all three when none), incremental by default."""
+        """A configured catalog of `streams` (all three, as discovered, when none), incremental
+        by default."""
         mode = "full_refresh" if full_refresh else "incremental"
         configured = []
-        for name in streams or ("invoices", "payments", "contacts"):
+        for name in streams or ("contacts", "invoices", "payments"):
             configured.append(
                 {
                     "stream": {

@@ -253,3 +253,28 @@ def test_a_payment_made_after_the_last_sync_on_an_old_invoice(xero: XeroSandbox)
         )
     second = xero.read(config, xero.catalog("payments"), first.last_states())
     assert second.ids("payments") == [payment.payment_id]
+
+
+def test_contacts_read_first_are_the_invoices_contacts_and_cost_no_look_up(frozen):
+    xero = frozen
+    xero.user.seed(contacts=120, invoices=150, spacing=1, statuses={"AUTHORISED": 1})
+    run = xero.read(xero.config())
+    assert len(run.ids("invoices")) == 150
+    look_ups = [c for c in xero.sandbox.stats.calls() if "IDs=" in c.query]
+    assert look_ups == []
+    assert xero.api_calls("Contacts") == 1
+    # Without the contacts stream: the same contacts, looked up in a call or two.
+    xero.sandbox.stats.reset()
+    alone = xero.read(xero.config(), xero.catalog("invoices"))
+    assert alone.records("invoices") == run.records("invoices")
+    assert 1 <= xero.api_calls("Contacts") <= 2
+
+
+def test_many_unknown_contacts_are_read_as_the_whole_list_when_that_is_cheaper(frozen):
+    xero = frozen
+    xero.user.seed(contacts=400, invoices=400, spacing=1, statuses={"AUTHORISED": 1})
+    run = xero.read(xero.config(), xero.catalog("invoices"))
+    assert len(run.ids("invoices")) == 400
+    contact_calls = [c for c in xero.sandbox.stats.calls() if c.path.endswith("/Contacts")]
+    assert len(contact_calls) == 1  # 400 contacts: one page, not ten look-ups by IDs
+    assert "IDs=" not in contact_calls[0].query
