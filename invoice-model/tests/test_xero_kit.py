@@ -9,7 +9,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from invoice_model.connector.daily_limit import DailyLimitReached
+from invoice_model.connector.source import DailyLimitReached
 from invoice_model.connector.xero.access import read_access
 from invoice_model.connector.xero.marks import (
     SOURCE_LINKS,

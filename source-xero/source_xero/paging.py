@@ -48,11 +48,12 @@ class PageRequest:
     def params(self, page_size: int) -> dict[str, Any]:
         return {"order": ORDER, "page": self.page, "pageSize": page_size}
 
-    def where(self) -> str | None:
-        """The bound of a second read on its own, as a `where` condition."""
-        if self.before is None:
-            return None
-        return f"UpdatedDateUTC<DateTime({self.before:%Y,%m,%d,%H,%M,%S})"
+    def where(self, *conditions: str) -> str | None:
+        """The `where` of the page: the list's own `conditions`, and the bound of a second read
+        on its own."""
+        if self.before is not None:
+            conditions = (*conditions, f"UpdatedDateUTC<DateTime({self.before:%Y,%m,%d,%H,%M,%S})")
+        return " AND ".join(conditions) or None
 
     def describe(self) -> str:
         since = f"changed since {self.since:%Y-%m-%dT%H:%M:%SZ}" if self.since else "all"

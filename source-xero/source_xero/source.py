@@ -7,17 +7,17 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from airbyte_cdk.models import AirbyteConnectionStatus, FailureType, Status
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from invoice_model.connector.daily_limit import DailyLimitReached, DailyLimitStop
+from invoice_model.connector.source import ContractSource
 from source_xero.config import read_settings
 from source_xero.contacts import ContactBook
 from source_xero.streams import Contacts, Invoices, Payments, SyncContext
 
 
-class SourceXero(DailyLimitStop):
+class SourceXero(ContractSource):
     """Reads one Xero organisation: sales invoices, their payments, contacts."""
 
     def __init__(self) -> None:
@@ -25,8 +25,8 @@ class SourceXero(DailyLimitStop):
         self._context: SyncContext | None = None
 
     @property
-    def daily_limit(self) -> DailyLimitReached | None:  # type: ignore[override]
-        return self._context.daily_limit if self._context else None
+    def daily_limit_reached(self) -> bool:
+        return self._context is not None and self._context.daily_limit is not None
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -44,13 +44,6 @@ class SourceXero(DailyLimitStop):
                 return False, error.message
             raise
         return True, None
-
-    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        # AbstractSource reports the repr() of the message; the user should read it as written.
-        succeeded, message = self.check_connection(logger, config)
-        if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         """Contacts first: read before the invoices, they are the invoices' contacts too."""

@@ -37,8 +37,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from invoice_model import INVOICES, PAYMENTS
 from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.config import config_error
-from invoice_model.connector.daily_limit import DailyLimitReached
 from invoice_model.connector.http import retry_after_seconds
+from invoice_model.connector.source import DailyLimitReached
 from invoice_model.connector.state import ReadPosition, fingerprint
 from invoice_model.connector.xero.access import READ_SCOPES, TENANT_HEADER
 from invoice_model.connector.xero.limits import is_daily_limit
@@ -323,9 +323,11 @@ class Invoices(ChangedRecords):
         return _INVOICES_SCHEMA
 
     def filters(self, request: PageRequest) -> dict[str, Any]:
-        where = " AND ".join(filter(None, ('Type=="ACCREC"', request.where())))
-        statuses = ",".join(self.context.settings.statuses)
-        return {"where": where, "Statuses": statuses, "unitdp": 4}
+        return {
+            "where": request.where('Type=="ACCREC"'),
+            "Statuses": ",".join(self.context.settings.statuses),
+            "unitdp": 4,
+        }
 
     def records(self, items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
         include = self.context.settings.include_written_by_sync
@@ -350,9 +352,7 @@ class Payments(ChangedRecords):
         return _PAYMENTS_SCHEMA
 
     def filters(self, request: PageRequest) -> dict[str, Any]:
-        return {
-            "where": " AND ".join(filter(None, ('PaymentType=="ACCRECPAYMENT"', request.where())))
-        }
+        return {"where": request.where('PaymentType=="ACCRECPAYMENT"')}
 
     def records(self, items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
         include = self.context.settings.include_written_by_sync

@@ -160,14 +160,21 @@ def test_payments_deleted_and_invoices_voided_while_the_read_pages_arrive_as_cha
     assert [r["status"] for r in voided] == ["void"]
 
 
-def test_more_than_a_page_changed_in_one_second_is_read_on_its_own(frozen):
-    xero = frozen
+def one_second_of(xero: XeroSandbox, count: int) -> list[dict]:
+    """`count` invoices changed in the same second (then the clock moves on two seconds)."""
     contact = xero.user.contact("Ada")
     xero.sandbox.clock.set(
         (xero.sandbox.clock.now() + dt.timedelta(seconds=5)).replace(microsecond=0)
     )
-    dense = [xero.user.invoice(contact, InvoiceNumber=f"D-{n}") for n in range(8)]
+    made = [xero.user.invoice(contact, InvoiceNumber=f"D-{n}") for n in range(count)]
     xero.sandbox.clock.advance(2)
+    return made
+
+
+def test_more_than_a_page_changed_in_one_second_is_read_on_its_own(frozen):
+    xero = frozen
+    dense = one_second_of(xero, 8)
+    contact = {"ContactID": dense[0]["Contact"]["ContactID"]}
     later = xero.user.invoice(contact, InvoiceNumber="L-1")
     run = xero.read(xero.config(**PAGES_OF_3), xero.catalog("invoices"))
     assert run.ids("invoices") == [i["InvoiceID"] for i in [*dense, later]]
@@ -177,12 +184,7 @@ def test_more_than_a_page_changed_in_one_second_is_read_on_its_own(frozen):
 
 def test_a_change_within_a_second_read_on_its_own_is_not_lost(frozen):
     xero = frozen
-    contact = xero.user.contact("Ada")
-    xero.sandbox.clock.set(
-        (xero.sandbox.clock.now() + dt.timedelta(seconds=5)).replace(microsecond=0)
-    )
-    dense = [xero.user.invoice(contact, InvoiceNumber=f"D-{n}") for n in range(10)]
-    xero.sandbox.clock.advance(2)
+    dense = one_second_of(xero, 10)
     ledger = xero.user.ledger
 
     def change_one_read() -> None:

@@ -8,7 +8,6 @@ into the repository) just before running, with a seeded organisation behind them
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pytest
 from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 
-from invoice_model.connector.standard_suite import with_secrets_in
+from invoice_model.connector.standard_suite import secrets_written, with_secrets_in
 from source_xero import SourceXero
 
 if TYPE_CHECKING:
@@ -40,12 +39,8 @@ class TestSourceXero(SourceTestSuiteBase):
         """A seeded organisation, `config.json` for it (the OAuth2 app) and
         `invalid_config.json` with a refresh token Xero no longer accepts."""
         xero.user.seed(contacts=5, invoices=20, payments=5, statuses={"AUTHORISED": 3, "PAID": 2})
-        valid = xero.config(auth="oauth")
         invalid = xero.config(auth="oauth")
         invalid["credentials"]["refresh_token"] = "revoked"
-        SANDBOX_CONFIGS.mkdir(exist_ok=True)
-        for name, config in (("config.json", valid), ("invalid_config.json", invalid)):
-            (SANDBOX_CONFIGS / name).write_text(json.dumps(config))
-        yield
-        for name in ("config.json", "invalid_config.json"):
-            (SANDBOX_CONFIGS / name).unlink(missing_ok=True)
+        configs = {"config.json": xero.config(auth="oauth"), "invalid_config.json": invalid}
+        with secrets_written(SANDBOX_CONFIGS, configs):
+            yield

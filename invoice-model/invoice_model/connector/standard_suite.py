@@ -15,8 +15,12 @@ running sandbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airbyte_cdk.test.models import ConnectorTestScenario
@@ -48,3 +52,18 @@ def with_secrets_in(
         else scenario
         for scenario in scenarios
     ]
+
+
+@contextmanager
+def secrets_written(folder: Path, configs: Mapping[str, Mapping[str, Any]]) -> Iterator[None]:
+    """Each config written to `folder` under its name (`config.json` ...) while the test runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, config in configs.items():
+        (folder / name).write_text(json.dumps(config))
+    try:
+        yield
+    finally:
+        for name in configs:
+            (folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # another test of this process may still use it
+            folder.rmdir()

@@ -1,11 +1,12 @@
-"""A sync that meets the API's daily call limit: it stops after its last saved state and ends as
-a transient error saying when calls are allowed again, so the platform retries it then and the
-next sync resumes where this one stopped.
+"""What every source of the project adds to the CDK's `AbstractSource`: a failed `check` says
+its reason as written, and a sync that meets the API's daily call limit stops after its last
+saved state and ends as a transient error saying when calls are allowed again, so the platform
+retries it then and the next sync resumes where this one stopped.
 
 `AbstractSource` goes on with the next stream after a failed one, and ends a sync with failed
 streams as a config error, which the platform does not retry. Once the day's calls are spent
 every further stream would fail the same way, and the failure is not the user's to fix:
-`DailyLimitStop` stops at the first such failure and keeps the failure transient.
+`ContractSource` stops at the first such failure and keeps the failure transient.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     FailureType,
+    Status,
     Type,
 )
 from airbyte_cdk.sources import AbstractSource
@@ -46,15 +49,26 @@ class DailyLimitReached(AirbyteTracedException):
         )
 
 
-class DailyLimitStop(AbstractSource):
-    """An `AbstractSource` that stops at the first stream the daily limit ends, and ends the
-    sync as a transient error when that is the only kind of failure it had."""
+class ContractSource(AbstractSource):
+    """An `AbstractSource` whose check reports the reason it failed as written, and which stops
+    at the first stream the daily limit ends, ending the sync as a transient error when that is
+    the only kind of failure it had."""
 
-    daily_limit: DailyLimitReached | None = None
+    @property
+    def daily_limit_reached(self) -> bool:
+        """Whether the API's daily limit refused a call of this sync."""
+        return False
 
     @property
     def stop_sync_on_stream_failure(self) -> bool:
-        return self.daily_limit is not None
+        return self.daily_limit_reached
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        # AbstractSource reports the repr() of the message; the user should read it as written.
+        succeeded, message = self.check_connection(logger, config)
+        if succeeded:
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def read(
         self,
