@@ -56,9 +56,9 @@ class PageRequest:
         return " AND ".join(conditions) or None
 
     def describe(self) -> str:
-        since = f"changed since {self.since:%Y-%m-%dT%H:%M:%SZ}" if self.since else "all"
-        alone = ", that second alone" if self.before else ""
-        return f"page {self.page} of {since}{alone}"
+        if self.before is not None and self.since is not None:
+            return f"the second {self.since:%Y-%m-%dT%H:%M:%SZ} alone, its page {self.page}"
+        return f"changed since {self.since:%Y-%m-%dT%H:%M:%SZ}" if self.since else "everything"
 
 
 class ChangedPages:

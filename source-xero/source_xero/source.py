@@ -11,7 +11,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from invoice_model.connector.source import ContractSource
+from invoice_model.connector.source import ContractSource, DailyLimitReached
 from source_xero.config import read_settings
 from source_xero.contacts import ContactBook
 from source_xero.streams import Contacts, Invoices, Payments, SyncContext
@@ -32,13 +32,16 @@ class SourceXero(ContractSource):
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, str | None]:
         """Signs in, checks that an OAuth2 app is connected to the organisation the config
-        names, and reads one invoice; a refusal the user can fix is a failed check saying how."""
+        names, and reads one invoice; a refusal the user can fix is a failed check saying how,
+        and so is Xero's daily limit, saying when Xero allows calls again."""
         try:
             context = self._sync_context(config)
             context.settings.sign_in(context.authenticator)
             invoices = Invoices(context)
             invoices.verify_tenant()
             invoices.get("Invoices", {"page": 1, "pageSize": 1, "where": 'Type=="ACCREC"'})
+        except DailyLimitReached as error:
+            return False, error.message
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message

@@ -188,16 +188,15 @@ class ChangedRecords(XeroStream, ABC):
         self._saved_state: Mapping[str, Any] = {}
         self._position: ReadPosition | None = None
         self._pages: ChangedPages | None = None
+        self._page_state: dict[str, Any] = {}
         self._emitted = 0
         self._page_number = 0
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        """Where the read stands after the last page read in full (the CDK saves it after every
-        page)."""
-        if self._position is None:
-            return dict(self._saved_state)
-        return self._position.as_state()
+        """Where the read stood at the end of the last page read in full (the CDK asks after
+        every record, and saves it after every page)."""
+        return self._page_state if self._position else dict(self._saved_state)
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
@@ -256,9 +255,11 @@ class ChangedRecords(XeroStream, ABC):
             self._emitted += 1
             yield record
         pages.answered(request, len(items), body.get("pagination") or {}, body["DateTimeUTC"])
+        self._page_state = position.as_state()
         self.logger.info(
-            "%s: %s: %s read; %s records so far; cursor at %s",
+            "%s: page %s (%s): %s read; %s records so far; cursor at %s",
             self.name,
+            self._page_number,
             request.describe(),
             f"{len(items):,}",
             f"{self._emitted:,}",
@@ -275,6 +276,7 @@ class ChangedRecords(XeroStream, ABC):
         floor = self.context.settings.start
         self._position = ReadPosition.resume(saved, self.cursor_field, self.cursor_field, floor)
         self._pages = ChangedPages(self._position, self.page_size)
+        self._page_state = self._position.as_state()
         self._emitted = self._page_number = 0
 
     def _new(

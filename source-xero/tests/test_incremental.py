@@ -232,7 +232,8 @@ def test_every_page_logs_the_stream_records_so_far_and_the_cursor(frozen):
     run = xero.read(xero.config(**PAGES_OF_3), xero.catalog("invoices"))
     lines = [line for line in run.logs() if line.startswith("invoices: page")]
     assert len(lines) >= 3
-    assert "3 read; 3 records so far; cursor at 20" in lines[0]
+    assert lines[0].startswith("invoices: page 1 (everything): 3 read; 3 records so far; cursor")
+    assert lines[1].startswith("invoices: page 2 (changed since 20")
     assert "7 records so far" in lines[-1]
     assert run.estimates() == {"invoices": 7}
 

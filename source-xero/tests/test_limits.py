@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from typing import TYPE_CHECKING
 
 import pytest
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import FailureType, Status
+
+from source_xero import SourceXero
 
 if TYPE_CHECKING:
     from conftest import XeroSandbox
@@ -104,3 +107,15 @@ def test_dropped_connections_and_5xx_are_retried_and_not_called_rate_limits(xero
     assert any("Xero could not be reached" in line for line in retries)
     assert any("Xero answered 503; retrying" in line for line in retries)
     assert not any("rate limit" in line.lower() for line in run.logs())
+
+
+def test_check_at_the_daily_limit_says_when_calls_are_allowed_again(xero: XeroSandbox):
+    xero.sandbox.faults.add(
+        api="xero",
+        path="/api.xro/2.0/Invoices",
+        status=429,
+        headers={"X-Rate-Limit-Problem": "day"},
+    )
+    status = SourceXero().check(logging.getLogger("airbyte"), xero.config())
+    assert status.status == Status.FAILED
+    assert status.message.startswith("Xero's daily call limit for this organisation is used up")
