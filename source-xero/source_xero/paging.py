@@ -98,7 +98,10 @@ class ChangedPages:
             self.done = True
             return
         second = self._second()
-        if second is not None and self.position.seen_since(_text(second)) >= self.page_size:
+        if (
+            second is not None
+            and self.position.seen_since(format_datetime(second)) >= self.page_size
+        ):
             self._dense, self._dense_page, self._dense_count = second, 1, None
 
     def _after_second_page(
@@ -117,13 +120,9 @@ class ChangedPages:
         if now < end:
             self.done = True  # the second is not over at Xero: the next sync starts there
             return
-        self.position.reach(_text(end))
+        self.position.reach(format_datetime(end))
         self._dense = None
 
     def _second(self) -> dt.datetime | None:
         position = self.position.position
         return parse_datetime(position).replace(microsecond=0) if position else None
-
-
-def _text(moment: dt.datetime) -> str:
-    return format_datetime(moment)

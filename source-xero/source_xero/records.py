@@ -23,7 +23,7 @@ from typing import Any
 
 from invoice_model.connector.xero.marks import invoice_written_by_sync, payment_written_by_sync
 from invoice_model.contract import UNIT_PLACES
-from invoice_model.dates import DateParseError, format_date, format_datetime
+from invoice_model.dates import format_date, format_datetime
 from invoice_model.money import (
     MoneyError,
     fits_minor_units,
@@ -61,7 +61,7 @@ def invoice_record(
     label = f"invoice {invoice.get('InvoiceNumber') or invoice.get('InvoiceID')}"
     try:
         return _invoice_record(invoice, contact, written_by_sync)
-    except (KeyError, TypeError, ValueError, DateParseError) as error:
+    except (KeyError, TypeError, ValueError) as error:  # DateParseError is a ValueError
         raise XeroRecordError(f"Xero {label}: {error}") from error
 
 
@@ -70,13 +70,15 @@ def _invoice_record(
 ) -> dict[str, Any]:
     currency = str(invoice["CurrencyCode"]).upper()
     money = _Money(currency)
-    status = STATUSES[invoice["Status"]]
+    status = STATUSES.get(invoice["Status"])
+    if status is None:
+        raise ValueError(f"status {invoice['Status']!r} is not one Xero documents for invoices")
     subtotal = money.read(invoice, "SubTotal")
     tax = money.read(invoice, "TotalTax")
     total = money.read(invoice, "Total")
     if subtotal + tax != total:
         raise ValueError(f"Total {total} is not SubTotal {subtotal} + TotalTax {tax}")
-    lines = invoice_lines(invoice, money)
+    lines = _lines(invoice, money)
     lines += _adjustments(lines, subtotal, tax, money)
     paid = money.read(invoice, "AmountPaid") + money.read(invoice, "AmountCredited")
     issued = format_date(invoice["Date"])
@@ -107,7 +109,7 @@ def _invoice_record(
     }
 
 
-def invoice_lines(invoice: Mapping[str, Any], money: _Money) -> list[dict[str, Any]]:
+def _lines(invoice: Mapping[str, Any], money: _Money) -> list[dict[str, Any]]:
     """Every line of the invoice, before tax, each keeping the contract's line rule."""
     inclusive = invoice.get("LineAmountTypes") == "Inclusive"
     no_tax = invoice.get("LineAmountTypes") == "NoTax"
@@ -214,7 +216,7 @@ def payment_record(
             "updated_at": format_datetime(payment["UpdatedDateUTC"]),
             "written_by_sync": written_by_sync,
         }
-    except (KeyError, TypeError, ValueError, DateParseError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise XeroRecordError(f"Xero payment {payment.get('PaymentID')}: {error}") from error
 
 
