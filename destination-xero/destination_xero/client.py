@@ -31,6 +31,8 @@ from requests.auth import AuthBase
 
 from destination_xero.pacing import DailyLimitError, Pacer
 from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
+from invoice_model.connector.xero.access import TENANT_HEADER
+from invoice_model.connector.xero.limits import is_daily_limit
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 # Xero answers 404 beyond roughly 2,000 characters of query (about 52 GUIDs in `IDs`).
@@ -71,7 +73,7 @@ class XeroErrorHandler(HttpStatusErrorHandler):
         if not isinstance(response, requests.Response) or response.ok:
             return super().interpret_response(response_or_exception)
         status = response.status_code
-        if status in (400, 404) or (status == 429 and _rate_limit_problem(response) == "day"):
+        if status in (400, 404) or is_daily_limit(response):
             return ErrorResolution(ResponseAction.IGNORE, None, None)
         if status == 401:
             return ErrorResolution(
@@ -132,7 +134,7 @@ class XeroClient:
         session = PacedSession(self.pacer, api_url)
         session.headers["Accept"] = "application/json"
         if tenant_id:
-            session.headers["xero-tenant-id"] = tenant_id
+            session.headers[TENANT_HEADER] = tenant_id
         self.http = HttpClient(
             name="xero",
             logger=logger,
@@ -191,17 +193,6 @@ class XeroClient:
             message = _error_message(answer) or f"Xero echoed no {key} for the batch"
             return [Element(element, (message,)) for element in elements]
         return [_element(item, key) for item in echoed]
-
-    def connections(self, url: str) -> list[dict[str, Any]]:
-        """The organisations the token may reach (Xero's identity `GET /connections`)."""
-        _, response = self.http.send_request("GET", url, request_kwargs={})
-        answer = response.json() if response.ok else None
-        if not isinstance(answer, list):
-            raise AirbyteTracedException(
-                message=f"Xero's connections endpoint answered {response.status_code}",
-                failure_type=FailureType.system_error,
-            )
-        return answer
 
     def _call(
         self,
@@ -278,10 +269,6 @@ def query_chunks(
         length += size
     if chunk:
         yield chunk
-
-
-def _rate_limit_problem(response: requests.Response) -> str:
-    return response.headers.get("X-Rate-Limit-Problem", "").lower()
 
 
 def _element(item: Mapping[str, Any], key: str) -> Element:

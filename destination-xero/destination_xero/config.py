@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
 from destination_xero.outcomes import RecordError
-from invoice_model.connector.config import base_url, config_error
+from invoice_model.connector.config import config_error
+from invoice_model.connector.xero.access import XeroAccess, read_access
 from invoice_model.money import to_decimal
-
-DEFAULT_API_BASE_URL = "https://api.xero.com"
-DEFAULT_IDENTITY_BASE_URL = "https://identity.xero.com"
-
-OAUTH2_APP = "oauth2_app"
-CUSTOM_CONNECTION = "custom_connection"
 
 
 class Template:
@@ -104,15 +99,10 @@ class ContactSettings:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything the connector needs from its config, validated."""
+class Settings(XeroAccess):
+    """Everything the connector needs from its config, validated: how to reach the
+    organisation (`XeroAccess`, shared with source-xero) and how to write to it."""
 
-    config: MutableMapping[str, Any]  # kept whole: rotated tokens are written back into it
-    auth_type: str
-    tenant_id: str | None
-    api_url: str
-    connections_url: str
-    token_url: str
     invoices: InvoiceSettings
     payment_account_code: str | None
     contacts: ContactSettings
@@ -151,32 +141,14 @@ class Settings:
 
 def read_settings(config: MutableMapping[str, Any]) -> Settings:
     """Validate `config` and read it into `Settings`; raises a config error naming the field."""
-    credentials = _section(config, "credentials", required=True)
-    auth_type = credentials.get("auth_type")
-    if auth_type not in (OAUTH2_APP, CUSTOM_CONNECTION):
-        raise config_error(
-            "credentials.auth_type", f"must be {OAUTH2_APP!r} or {CUSTOM_CONNECTION!r}"
-        )
-    required = ["client_id", "client_secret"]
-    if auth_type == OAUTH2_APP:
-        required += ["refresh_token", "tenant_id"]
-    for name in required:
-        _text(credentials, name, f"credentials.{name}", required=True)
-
-    api_base = base_url(config, "advanced.api_base_url", DEFAULT_API_BASE_URL)
-    identity_base = base_url(config, "advanced.identity_base_url", DEFAULT_IDENTITY_BASE_URL)
+    access = read_access(config)
     payments = _section(config, "payments")
     contacts = _section(config, "contacts")
     on_invalid = config.get("on_invalid_record") or "skip"
     if on_invalid not in ("skip", "fail"):
         raise config_error("on_invalid_record", "must be 'skip' or 'fail'")
     return Settings(
-        config=config,
-        auth_type=auth_type,
-        tenant_id=credentials.get("tenant_id") if auth_type == OAUTH2_APP else None,
-        api_url=f"{api_base}/api.xro/2.0",
-        connections_url=f"{api_base}/connections",
-        token_url=f"{identity_base}/connect/token",
+        **{field.name: getattr(access, field.name) for field in fields(XeroAccess)},
         invoices=_invoice_settings(_section(config, "invoices", required=True)),
         payment_account_code=_text(payments, "account_code", "payments.account_code"),
         contacts=ContactSettings(

@@ -17,13 +17,11 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from destination_xero.auth import authenticator, sign_in
 from destination_xero.books import Books
 from destination_xero.client import XeroClient
 from destination_xero.config import Settings, read_settings
 from destination_xero.pacing import DailyLimitError
 from destination_xero.writer import Writer
-from invoice_model.connector.config import config_error
 from invoice_model.contract import INVOICES, PAYMENTS
 
 logger = logging.getLogger("airbyte")
@@ -107,18 +105,11 @@ def connect(
     settings: Settings, logger: logging.Logger, *, verify_tenant: bool
 ) -> tuple[XeroClient, Books]:
     """Sign in, check the tenant (for `check`), and read what writing needs to know."""
-    auth = authenticator(settings)
-    sign_in(settings, auth)
+    auth = settings.authenticator()
+    settings.sign_in(auth)
     client = XeroClient(settings.api_url, auth, logger, tenant_id=settings.tenant_id)
-    if verify_tenant and settings.tenant_id:
-        tenants = client.connections(settings.connections_url)
-        if settings.tenant_id not in {t.get("tenantId") for t in tenants}:
-            names = ", ".join(f"{t.get('tenantName')} ({t.get('tenantId')})" for t in tenants)
-            raise config_error(
-                "credentials.tenant_id",
-                f"the app is not connected to organisation {settings.tenant_id}; "
-                f"it is connected to: {names or 'none'}",
-            )
+    if verify_tenant:
+        settings.verify_tenant(client.http)
     books = Books.read(client, with_items=settings.invoices.match_items_by_sku)
     return client, books
 

@@ -8,7 +8,6 @@ end, at the currency's precision (4 places for quantities and unit prices, as `u
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,16 +16,10 @@ from typing import Any
 from destination_xero.books import Books
 from destination_xero.config import InvoiceSettings, SourceTaxLines, XeroCalculatedTax
 from destination_xero.outcomes import RecordError
+from invoice_model.connector.xero.marks import PAYMENT_REFERENCE, SOURCE_LINKS, SOURCE_NAMES
 from invoice_model.contract import UNIT_PLACES
 from invoice_model.dates import parse_date, parse_datetime
 from invoice_model.money import quantize, to_decimal, to_json_number
-
-# Where each source keeps the record a Xero invoice was written from. The link is set as the
-# invoice's `Url` ("Go to ..." in Xero) and marks the invoice as written by this destination:
-# it is how an invoice number is known to be ours before it is updated, and how the Xero →
-# Keap direction recognises invoices not to send back.
-SOURCE_LINKS = {"keap": "https://api.infusionsoft.com/crm/rest/v2/orders/{source_id}"}
-SOURCE_NAMES = {"keap": "Keap", "xero": "Xero"}
 
 CONTACT_NUMBER_MAX = 50
 INVOICE_NUMBER_MAX = 255
@@ -34,10 +27,13 @@ PAYMENT_REFERENCE_MAX = 255
 # UTC-12 (Baker Island, "anywhere on Earth") is the last time zone in which a day ends.
 LATEST_DAY_END = dt.timedelta(hours=12)
 
-PAYMENT_REFERENCE = re.compile(r"^(?P<source>[A-Za-z]+) payment (?P<id>[^\s·]+)")
-
 
 def source_link(record: Mapping[str, Any]) -> str:
+    """The invoice's `Url` ("Go to ..." in Xero): the source's address of the record, which marks
+    the invoice as written by this destination (`invoice_model.connector.xero.marks`). It is how
+    an invoice number is known to be ours before it is updated, and how the Xero → Keap direction
+    recognises invoices not to send back.
+    """
     template = SOURCE_LINKS.get(record["source"])
     if template is None:
         raise RecordError(f"records from {record['source']} are not written to Xero")

@@ -13,13 +13,9 @@ from airbyte_cdk.test.standard_tests._spec_lint import assert_spec_is_valid
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_xero import DestinationXero
-from destination_xero.config import (
-    CUSTOM_CONNECTION,
-    SourceTaxLines,
-    XeroCalculatedTax,
-    read_settings,
-)
+from destination_xero.config import SourceTaxLines, XeroCalculatedTax, read_settings
 from destination_xero.outcomes import RecordError
+from invoice_model.connector.xero.access import CUSTOM_CONNECTION
 
 if TYPE_CHECKING:
     from conftest import MakeConfig

@@ -8,7 +8,6 @@ into the repository, where another test session could read it) just before runni
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -20,14 +19,14 @@ from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import DestinationTestSuiteBase
 
 from destination_xero import DestinationXero
+from invoice_model.connector.standard_suite import secrets_written, with_secrets_in
 
 if TYPE_CHECKING:
     from conftest import MakeConfig
 
     from keap_xero_sandbox.sandbox import Sandbox
 
-SECRETS_CONFIG = Path("secrets/config.json")
-SANDBOX_CONFIG = Path(tempfile.gettempdir()) / f"destination-xero-{os.getpid()}" / "config.json"
+SANDBOX_CONFIGS = Path(tempfile.gettempdir()) / f"destination-xero-{os.getpid()}"
 
 
 class TestDestinationXero(DestinationTestSuiteBase):
@@ -35,17 +34,9 @@ class TestDestinationXero(DestinationTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        return [
-            scenario.model_copy(update={"config_path": SANDBOX_CONFIG})
-            if scenario.config_path == SECRETS_CONFIG
-            else scenario
-            for scenario in super().get_scenarios()
-        ]
+        return with_secrets_in(SANDBOX_CONFIGS, super().get_scenarios())
 
     @pytest.fixture(autouse=True)
     def sandbox_config_file(self, sandbox: Sandbox, sandbox_config: MakeConfig) -> Iterator[None]:
-        SANDBOX_CONFIG.parent.mkdir(exist_ok=True)
-        SANDBOX_CONFIG.write_text(json.dumps(sandbox_config(oauth=True)))
-        yield
-        SANDBOX_CONFIG.unlink(missing_ok=True)
-        SANDBOX_CONFIG.parent.rmdir()
+        with secrets_written(SANDBOX_CONFIGS, {"config.json": sandbox_config(oauth=True)}):
+            yield

@@ -116,6 +116,10 @@ def _strike(fault: Fault, emulator: Emulator) -> Response | None:
     if fault.kind == "latency":
         time.sleep(fault.seconds)
         return None
+    if fault.kind == "hook":
+        assert fault.run is not None  # noqa: S101 (a hook is made with its callable)
+        fault.run()
+        return None
     if fault.kind == "drop":
         g.drop = True  # `observe` closes the connection: no answer reaches the client
         return None if fault.after else Response(status=500)

@@ -7,7 +7,10 @@ to the next `count` matching calls, or to each matching call with a seeded `prob
 - `status`: answer with that HTTP status; the emulator renders its own body and headers for it
   (a 429 carries the vendor's rate-limit headers and body, a 503 Xero's "Organisation offline");
 - `drop`: close the connection without an answer;
-- `latency`: wait `seconds` (real time), then serve the call normally.
+- `latency`: wait `seconds` (real time), then serve the call normally;
+- `hook`: call `run()` (in-process only: a Python callable), then serve the call normally. It is
+  how a test changes the emulated account at an exact moment of a client's work, e.g. between
+  two pages of a read (`after=True`: once a page has been answered).
 
 By default the fault strikes before the emulator sees the call, so nothing is written. With
 `after`, the emulator serves the call first (a write is carried out, and an `Idempotency-Key`
@@ -22,10 +25,11 @@ import fnmatch
 import itertools
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-FaultKind = Literal["status", "drop", "latency"]
+FaultKind = Literal["status", "drop", "latency", "hook"]
 _ids = itertools.count(1)
 
 
@@ -45,13 +49,20 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     after: bool = False  # strike after the emulator has served the call (see above)
+    run: Callable[[], object] | None = field(default=None, repr=False, compare=False)
     id: int = field(default_factory=lambda: next(_ids))
     fired: int = 0
     _random: random.Random = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("status", "drop", "latency"):
-            raise ValueError(f"fault kind must be status, drop or latency, not {self.kind!r}")
+        if self.kind not in ("status", "drop", "latency", "hook"):
+            raise ValueError(f"fault kind must be status, drop, latency or hook, not {self.kind!r}")
+        if (self.kind == "hook") != callable(self.run):
+            raise ValueError(
+                "a hook needs run, a Python callable (hooks are added in-process, not over HTTP)"
+                if self.kind == "hook"
+                else "run is for hooks only"
+            )
         if not isinstance(self.after, bool):
             raise ValueError("after must be true or false")
         if not 0 <= self.probability <= 1:
@@ -74,6 +85,9 @@ class Fault:
     def describe(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_random", None)
+        run = data.pop("run", None)
+        if run is not None:
+            data["run"] = getattr(run, "__qualname__", repr(run))
         return data
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,12 +59,6 @@ class KeapRecordError(ValueError):
 
 # What reading a Keap object not shaped as documented raises (a KeapRecordError is a ValueError).
 _MALFORMED = (AttributeError, KeyError, TypeError, ValueError)
-
-
-def digest(record: Mapping[str, Any]) -> str:
-    """A short fingerprint of a record, to tell a re-read unchanged record from an update."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def local_date(moment: str | dt.datetime, time_zone: str) -> str:

@@ -7,26 +7,23 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from airbyte_cdk.models import (
-    AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     FailureType,
-    Status,
     SyncMode,
-    Type,
 )
-from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from invoice_model.connector.source import ContractSource
 from source_keap.auth import credential
 from source_keap.config import KeapConfig
 from source_keap.keap import Account
 from source_keap.streams import Contacts, Invoices, Payments, Products, SyncContext
 
 
-class SourceKeap(AbstractSource):
+class SourceKeap(ContractSource):
     """Reads Keap (Infusionsoft) REST v2: one invoice per order, one payment per payment."""
 
     def __init__(self) -> None:
@@ -50,13 +47,6 @@ class SourceKeap(AbstractSource):
             raise
         return True, None
 
-    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        # AbstractSource reports the repr() of the message; the user should read it as written.
-        succeeded, message = self.check_connection(logger, config)
-        if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
-
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = self._sync_context(config)
         context.paid_invoices_only = self._paid_invoices_only
@@ -72,22 +62,10 @@ class SourceKeap(AbstractSource):
     ) -> Iterator[AirbyteMessage]:
         self._paid_invoices_only = _invoices_cursor(catalog) == "paid_at"
         self._payments_kept_by = _first_of_both(catalog, Invoices.name, Payments.name)
-        failure_types: list[FailureType] = []
-        try:
-            for message in super().read(logger, config, catalog, state):
-                if message.type == Type.TRACE and message.trace.error is not None:
-                    failure_types.append(message.trace.error.failure_type)
-                yield message
-        except AirbyteTracedException as error:
-            # AbstractSource ends a sync with failed streams by a config error, which the
-            # platform does not retry; when every stream failed transiently (the daily quota),
-            # say so, so the sync is retried once Keap lets it.
-            if failure_types and all(t == FailureType.transient_error for t in failure_types):
-                error.failure_type = FailureType.transient_error
-            raise
+        yield from super().read(logger, config, catalog, state)
 
     @property
-    def stop_sync_on_stream_failure(self) -> bool:
+    def daily_limit_reached(self) -> bool:
         """Once Keap's daily quota is spent, every further call would be refused too."""
         return self._context is not None and self._context.usage.spent_daily is not None
 

@@ -30,14 +30,14 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model import INVOICES, PAYMENTS
+from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.http import RetryAfterBackoff
+from invoice_model.connector.state import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
 from source_keap.auth import Credential
-from source_keap.catalog import airbyte_schema
 from source_keap.errors import KeapErrorHandler, KeapUsage
 from source_keap.keap import Account, keap_filter
-from source_keap.state import ReadPosition
 
 BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
 SPIKE_LIMIT_API_KEY = 10
@@ -290,7 +290,7 @@ class OrderPages(KeapStream, ABC):
 
     def _admit(self, position: ReadPosition, record: Mapping[str, Any], at: str) -> bool:
         """Emit `record` unless it was emitted before unchanged; then it counts for the state."""
-        if not position.admit(record["source_id"], at, records.digest(record)):
+        if not position.admit(record["source_id"], at, fingerprint(record)):
             return False
         position.emitted(record.get(position.cursor_field))
         return True

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from invoice_model import problems
+from invoice_model.connector.state import fingerprint as digest
 from source_keap.records import (
     KeapRecordError,
-    digest,
     invoice_record,
     line_item,
     local_date,

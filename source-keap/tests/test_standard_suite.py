@@ -8,7 +8,6 @@ whose URL is known only at run time, so each test writes them to files of its ow
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 
+from invoice_model.connector.standard_suite import secrets_written, with_secrets_in
 from source_keap import SourceKeap
 
 SANDBOX_CONFIGS = Path(tempfile.gettempdir()) / f"source-keap-{os.getpid()}"
@@ -28,23 +28,14 @@ class TestSourceKeap(SourceTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        return [
-            scenario.model_copy(update={"config_path": SANDBOX_CONFIGS / scenario.config_path.name})
-            if scenario.config_path is not None and scenario.config_path.parts[0] == "secrets"
-            else scenario
-            for scenario in super().get_scenarios()
-        ]
+        return with_secrets_in(SANDBOX_CONFIGS, super().get_scenarios())
 
     @pytest.fixture(autouse=True)
     def sandbox_configs(self, keap) -> Iterator[None]:
         """A seeded account, `config.json` for it and `invalid_config.json` with a refused key."""
         keap.seed(orders=30, contacts=10)
-        valid = keap.config()
         invalid = keap.config()
         invalid["credentials"]["api_key"] = "KeapAK-revoked"
-        SANDBOX_CONFIGS.mkdir(exist_ok=True)
-        for name, config in (("config.json", valid), ("invalid_config.json", invalid)):
-            (SANDBOX_CONFIGS / name).write_text(json.dumps(config))
-        yield
-        for name in ("config.json", "invalid_config.json"):
-            (SANDBOX_CONFIGS / name).unlink(missing_ok=True)
+        configs = {"config.json": keap.config(), "invalid_config.json": invalid}
+        with secrets_written(SANDBOX_CONFIGS, configs):
+            yield

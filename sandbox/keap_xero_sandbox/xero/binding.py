@@ -162,6 +162,8 @@ def _address(data: Json) -> Address:
         address_type=_one_of(_text(data, "AddressType"), ADDRESS_TYPES, "AddressType") or "POBOX",
         line1=_text(data, "AddressLine1"),
         line2=_text(data, "AddressLine2"),
+        line3=_text(data, "AddressLine3"),
+        line4=_text(data, "AddressLine4"),
         city=_text(data, "City"),
         region=_text(data, "Region"),
         postal_code=_text(data, "PostalCode"),

@@ -144,6 +144,8 @@ class Address:
     address_type: str
     line1: str | None = None
     line2: str | None = None
+    line3: str | None = None
+    line4: str | None = None
     city: str | None = None
     region: str | None = None
     postal_code: str | None = None

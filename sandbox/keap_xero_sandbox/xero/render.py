@@ -236,6 +236,8 @@ def address(record: Address) -> Json:
             "AddressType": record.address_type,
             "AddressLine1": record.line1,
             "AddressLine2": record.line2,
+            "AddressLine3": record.line3,
+            "AddressLine4": record.line4,
             "City": record.city,
             "Region": record.region,
             "PostalCode": record.postal_code,

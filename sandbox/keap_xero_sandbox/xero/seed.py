@@ -13,6 +13,9 @@ Options (all optional):
 - `currencies` (`{"USD": 1}`): relative weights of the invoices' currencies;
 - `start_date`, `days` (`2024-01-01`, 365): invoices are dated within those days;
 - `tenants` (the demo company): tenant IDs to seed, each the same way;
+- `spacing` (0): seconds of sandbox time between consecutive writes, so that records are changed
+  one after another as in a real organisation rather than thousands in the same second (the
+  clock moves on by that much after each contact, invoice and payment);
 - `seed` (0): the same options and seed give the same data, IDs included.
 
 Seeding needs invoices to have contacts: with `invoices` and no `contacts`, 10 are made.
@@ -26,7 +29,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from keap_xero_sandbox.xero.errors import ElementInvalid
 from keap_xero_sandbox.xero.ledger import Ledger
@@ -35,11 +38,14 @@ from keap_xero_sandbox.xero.models import (
     ContactRef,
     InvoiceDraft,
     LineDraft,
+    Payment,
     PaymentDraft,
 )
 
 if TYPE_CHECKING:
     from keap_xero_sandbox.xero.emulator import XeroEmulator
+
+T = TypeVar("T")
 
 DEFAULT_STATUSES = {"AUTHORISED": 5, "PAID": 3, "DRAFT": 1, "SUBMITTED": 1}
 SEEDABLE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
@@ -60,6 +66,7 @@ KNOWN = {
     "start_date",
     "days",
     "tenants",
+    "spacing",
     "seed",
 }
 
@@ -108,18 +115,28 @@ def _seed_ledger(ledger: Ledger, rng: random.Random, options: Mapping[str, Any])
         raise ValueError(f"currencies {sorted(missing)} are not the organisation's")
     start = dt.date.fromisoformat(str(options.get("start_date", "2024-01-01")))
     days = max(int(options.get("days", 365)), 1)
+    spacing = float(options.get("spacing", 0))
+    if spacing < 0:
+        raise ValueError(f"spacing must be 0 or more seconds, not {spacing}")
+
+    def written(record: T) -> T:
+        if spacing:
+            ledger.clock.advance(spacing)
+        return record
 
     first = len(ledger.contacts) + 1
     contacts = [
-        ledger.save_contact(
-            ContactDraft(
-                name=f"Customer {n:04d}",
-                contact_number=f"SEED-{n:04d}",
-                first_name="Customer",
-                last_name=f"{n:04d}",
-                email=f"customer{n:04d}@example.com",
-            ),
-            create_only=True,
+        written(
+            ledger.save_contact(
+                ContactDraft(
+                    name=f"Customer {n:04d}",
+                    contact_number=f"SEED-{n:04d}",
+                    first_name="Customer",
+                    last_name=f"{n:04d}",
+                    email=f"customer{n:04d}@example.com",
+                ),
+                create_only=True,
+            )
         )
         for n in range(first, first + contact_count)
     ]
@@ -129,27 +146,31 @@ def _seed_ledger(ledger: Ledger, rng: random.Random, options: Mapping[str, Any])
         status = rng.choices(list(statuses), weights=list(statuses.values()))[0]
         currency = rng.choices(list(currencies), weights=list(currencies.values()))[0]
         date = start + dt.timedelta(days=rng.randrange(days))
-        invoice = ledger.save_invoice(
-            InvoiceDraft(
-                type="ACCREC",
-                contact=ContactRef(contact_id=rng.choice(contacts).contact_id),
-                date=date,
-                due_date=date + dt.timedelta(days=30),
-                currency_code=currency,
-                status="DRAFT" if status in ("DRAFT", "DELETED") else _approved(status),
-                line_items=[_line(rng) for _ in range(rng.randint(1, 3))],
-                reference=f"Seed order {rng.randrange(10**6):06d}",
-            ),
-            create_only=True,
-            unit_places=2,
+        invoice = written(
+            ledger.save_invoice(
+                InvoiceDraft(
+                    type="ACCREC",
+                    contact=ContactRef(contact_id=rng.choice(contacts).contact_id),
+                    date=date,
+                    due_date=date + dt.timedelta(days=30),
+                    currency_code=currency,
+                    status="DRAFT" if status in ("DRAFT", "DELETED") else _approved(status),
+                    line_items=[_line(rng) for _ in range(rng.randint(1, 3))],
+                    reference=f"Seed order {rng.randrange(10**6):06d}",
+                ),
+                create_only=True,
+                unit_places=2,
+            )
         )
         if status == "PAID":
-            _pay(ledger, invoice.invoice_id, invoice.amount_due, date)
+            written(_pay(ledger, invoice.invoice_id, invoice.amount_due, date))
         elif status in ("VOIDED", "DELETED"):
-            ledger.save_invoice(
-                InvoiceDraft(invoice_id=invoice.invoice_id, status=status),
-                create_only=False,
-                unit_places=2,
+            written(
+                ledger.save_invoice(
+                    InvoiceDraft(invoice_id=invoice.invoice_id, status=status),
+                    create_only=False,
+                    unit_places=2,
+                )
             )
         elif status == "AUTHORISED":
             authorised.append(invoice)
@@ -158,7 +179,7 @@ def _seed_ledger(ledger: Ledger, rng: random.Random, options: Mapping[str, Any])
     for invoice in rng.sample(authorised, min(int(options.get("payments", 0)), len(authorised))):
         half = (invoice.amount_due / 2).quantize(Decimal("0.01"))
         if half > 0:
-            _pay(ledger, invoice.invoice_id, half, invoice.date + dt.timedelta(days=7))
+            written(_pay(ledger, invoice.invoice_id, half, invoice.date + dt.timedelta(days=7)))
             part_payments += 1
     return {
         "contacts": len(contacts),
@@ -183,9 +204,9 @@ def _line(rng: random.Random) -> LineDraft:
     )
 
 
-def _pay(ledger: Ledger, invoice_id: str, amount: Decimal, date: dt.date) -> None:
+def _pay(ledger: Ledger, invoice_id: str, amount: Decimal, date: dt.date) -> Payment:
     try:
-        ledger.create_payment(
+        return ledger.create_payment(
             PaymentDraft(
                 invoice_id=invoice_id,
                 account_code=BANK_ACCOUNT,

@@ -113,6 +113,35 @@ def test_an_answer_lost_after_the_write(toy):
     ]
 
 
+def test_a_hook_runs_before_or_after_the_call_it_matches(toy):
+    currencies = url(toy, "/api.xro/2.0/Currencies")
+    toy.faults.add(kind="hook", method="PUT", path="/api.xro/2.0/*", run=lambda: seen.append(1))
+    toy.faults.add(
+        kind="hook",
+        method="PUT",
+        path="/api.xro/2.0/*",
+        after=True,
+        run=lambda: seen.append(list(toy.dump("xero")["items"])),
+    )
+    seen: list = []
+    requests.put(currencies, json={"Code": "EUR"})  # the first hook: before the write
+    requests.put(currencies, json={"Code": "GBP"})  # the second: after it
+    requests.put(currencies, json={"Code": "NZD"})  # both spent
+    assert seen == [1, ["EUR", "GBP"]]
+    assert toy.dump("xero") == {"items": ["EUR", "GBP", "NZD"]}
+    assert [f["run"] for f in requests.get(url(toy, "/_sandbox/faults")).json()] == [
+        "test_a_hook_runs_before_or_after_the_call_it_matches.<locals>.<lambda>"
+    ] * 2
+
+
+def test_a_hook_is_added_in_process_with_its_callable(toy):
+    answer = requests.post(url(toy, "/_sandbox/faults"), json={"kind": "hook"})
+    assert answer.status_code == 400
+    assert "in-process" in answer.json()["error"]
+    with pytest.raises(ValueError, match="hooks only"):
+        toy.faults.add(status=500, run=print)
+
+
 def test_after_must_be_a_boolean(toy):
     answer = requests.post(url(toy, "/_sandbox/faults"), json={"after": "yes"})
     assert answer.status_code == 400

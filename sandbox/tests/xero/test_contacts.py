@@ -22,7 +22,16 @@ def test_put_creates_contacts_with_ids_and_rendered_fields(xero):
                     "FirstName": "Ada",
                     "EmailAddress": "ada@example.com",
                     "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "555-0100"}],
-                    "Addresses": [{"AddressType": "POBOX", "City": "London"}],
+                    "Addresses": [
+                        {"AddressType": "POBOX", "City": "London"},
+                        {
+                            "AddressType": "STREET",
+                            "AddressLine1": "Flat 2",
+                            "AddressLine2": "12 St James's Square",
+                            "AddressLine3": "Westminster",
+                            "AddressLine4": "Greater London",
+                        },
+                    ],
                 }
             ]
         },
@@ -31,7 +40,13 @@ def test_put_creates_contacts_with_ids_and_rendered_fields(xero):
     assert contact["ContactID"] != ZERO
     assert contact["ContactStatus"] == "ACTIVE"
     assert contact["Phones"] == [{"PhoneType": "DEFAULT", "PhoneNumber": "555-0100"}]
-    assert contact["Addresses"] == [{"AddressType": "POBOX", "City": "London"}]
+    assert contact["Addresses"][0] == {"AddressType": "POBOX", "City": "London"}
+    assert [contact["Addresses"][1][f"AddressLine{n}"] for n in range(1, 5)] == [
+        "Flat 2",
+        "12 St James's Square",
+        "Westminster",
+        "Greater London",
+    ]
     assert contact["UpdatedDateUTC"].startswith("/Date(")
     again = xero.only(xero.get(f"/Contacts/{contact['ContactID']}"), "Contacts")
     assert again["EmailAddress"] == "ada@example.com"

@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from invoice_model import INVOICES, PAYMENTS, examples
-from source_keap.catalog import airbyte_schema
+from invoice_model.connector.catalog import airbyte_schema
 
 
 @pytest.mark.parametrize("contract", [INVOICES, PAYMENTS], ids=lambda c: c.name)

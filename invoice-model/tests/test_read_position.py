@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from source_keap.state import ReadPosition
+from invoice_model.connector.state import ReadPosition, fingerprint
 
 UTC = dt.UTC
 T0 = "2024-05-21T14:30:00.000Z"
@@ -66,3 +66,20 @@ def test_a_state_with_only_paid_at_resumes_modifications_from_there():
 def test_an_unreadable_saved_value_is_ignored():
     position = ReadPosition.resume({"updated_at": "yesterday"}, "updated_at", "updated_at", None)
     assert position.read_from is None
+
+
+def test_records_read_in_a_window_are_counted_and_a_read_can_move_past_a_second():
+    position = ReadPosition.resume(None, "updated_at", "updated_at", None)
+    for record_id, at in (("1", T0), ("2", "2024-05-21T14:30:00.400Z"), ("3", T1)):
+        position.admit(record_id, at, record_id)
+    assert position.seen_since(T0) == 3
+    assert position.seen_since(T1) == 1
+    position.reach("2024-05-21T14:30:02.000Z")
+    assert position.as_state()["updated_at"] == "2024-05-21T14:30:02.000Z"
+    position.reach(T0)  # never backwards
+    assert position.position == "2024-05-21T14:30:02.000Z"
+
+
+def test_the_fingerprint_tells_changes_apart():
+    assert fingerprint({"a": 1, "b": [1, 2]}) == fingerprint({"b": [1, 2], "a": 1})
+    assert fingerprint({"a": 1}) != fingerprint({"a": 2})

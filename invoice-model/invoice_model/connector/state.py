@@ -1,13 +1,13 @@
 """Where an incremental read stands, so that a sync killed at any point resumes without losing or
 repeating records.
 
-Keap is read in ascending order of one timestamp (`modification_time` or `creation_time`), which
-records carry as `updated_at` / `created_at`: the *position*. After each page the state says how
-far the read got. Keap's timestamps and filters work to the second, so records stamped the same
-second as the position may still be unread, and a record may change again within the second it
-was read in. The next read therefore starts `LOOKBACK` before the position, and the state keeps a
-fingerprint of each record emitted in that window: a record seen again unchanged is skipped, a
-record that changed is emitted again.
+A source reads in ascending order of one timestamp (Keap's `modification_time` or
+`creation_time`, Xero's `UpdatedDateUTC`), which records carry as `updated_at` / `created_at`:
+the *position*. After each page the state says how far the read got. The APIs filter to the
+second, so records stamped the same second as the position may still be unread, and a record may
+change again within the second it was read in. The next read therefore starts at most `LOOKBACK`
+before the position, and the state keeps a fingerprint of each record read in that window: a
+record seen again unchanged is skipped, a record that changed is emitted again.
 
 The state also holds the largest value of the stream's cursor field emitted so far, under the
 cursor's name, as Airbyte shows it. For `updated_at` and `created_at` that is the position itself;
@@ -22,6 +22,8 @@ a payment dated last week, so `paid_at` cannot say where reading stopped.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -78,7 +80,8 @@ class ReadPosition:
         return format_datetime(parse_datetime(self.position) - LOOKBACK)
 
     def admit(self, record_id: str, at: str, fingerprint: str) -> bool:
-        """Whether to emit a record read at position value `at`; records it if so."""
+        """Whether a record read at position value `at` is new or changed (to be emitted);
+        records it if so."""
         seen = self._seen.get(record_id)
         if seen is not None and seen[1] == fingerprint:
             return False
@@ -87,12 +90,21 @@ class ReadPosition:
             self.position = at
         return True
 
+    def reach(self, moment: str) -> None:
+        """Note that everything stamped before `moment` has been read."""
+        if self.position is None or moment > self.position:
+            self.position = moment
+
     def emitted(self, cursor_value: str | None) -> None:
         """Note the cursor value of a record just emitted (the state shows the largest)."""
         if cursor_value is not None and (
             self.cursor_value is None or cursor_value > self.cursor_value
         ):
             self.cursor_value = cursor_value
+
+    def seen_since(self, moment: str) -> int:
+        """How many records of the lookback window were read at `moment` or after."""
+        return sum(1 for at, _ in self._seen.values() if at >= moment)
 
     def as_state(self) -> dict[str, Any]:
         self._forget_before(self.read_from)
@@ -115,6 +127,12 @@ class ReadPosition:
             return
         for record_id in [r for r, (at, _) in self._seen.items() if at < boundary]:
             del self._seen[record_id]
+
+
+def fingerprint(record: Mapping[str, Any]) -> str:
+    """A short fingerprint of a record, to tell a re-read unchanged record from an update."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _timestamp(value: Any) -> str | None:
