@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from invoice_model.connector.config import config_error
+from invoice_model.connector.keap.sync_marker import sync_marker_field
 from invoice_model.dates import format_datetime, parse_datetime
 from source_keap.config import Beginning, FromInvoiceDate, FromInvoiceId, KeapConfig
 
@@ -48,9 +49,6 @@ PAYMENT_FIELDS = (
     "update_time",
     "refund_payment_id",
 )
-# The order custom field in which destination-keap records the Xero InvoiceID it came from
-# (label "Xero Invoice ID", field name "XeroInvoiceID").
-SYNC_MARKER_FIELD = "XeroInvoiceID"
 
 
 def keap_filter(**conditions: Any) -> str:
@@ -255,16 +253,7 @@ class Account:
         """The ID of the order custom field destination-keap writes; None when the account has
         none (then no order was written by it)."""
         if self._marker is None:
-            model = get("orders/model", {})
-            match = next(
-                (
-                    f
-                    for f in model.get("custom_fields") or []
-                    if _folded(f.get("field_name")) == _folded(SYNC_MARKER_FIELD)
-                    or _folded(f.get("label")) == _folded(SYNC_MARKER_FIELD)
-                ),
-                None,
-            )
+            match = sync_marker_field(get("orders/model", {}))
             self._marker = (str(match["id"]) if match else None,)
         return self._marker[0]
 
@@ -296,8 +285,3 @@ class Account:
 def _compact(value: Any) -> str:
     """A Keap object as kept between calls: its JSON, as compact as it goes."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _folded(name: Any) -> str:
-    """A field name or label compared as Keap does: case-insensitive, letters and digits only."""
-    return "".join(c for c in str(name or "") if c.isalnum()).lower()
