@@ -467,6 +467,35 @@ def new_custom_field(body: Any) -> dict[str, Any]:
     return values
 
 
+# The modules `GET /settings/applications:getConfiguration` returns besides `application`.
+CONFIGURATION_MODULES = (
+    "AFFILIATE",
+    "APPOINTMENT",
+    "CONTACT",
+    "ECOMMERCE",
+    "EMAIL",
+    "FORMS",
+    "FULFILLMENT",
+    "INVOICE",
+    "NOTE",
+    "OPPORTUNITY",
+    "TASK",
+    "TEMPLATE",
+)
+
+
+def configuration_modules(raw: list[str]) -> list[str]:
+    """The `fields` of an application-configuration request (repeated or comma-separated)."""
+    names = [name.strip().upper() for entry in raw for name in entry.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CONFIGURATION_MODULES]
+    if unknown:
+        raise BadRequestError(
+            f"Invalid fields value(s) {', '.join(unknown)}: allowed are "
+            f"{', '.join(CONFIGURATION_MODULES)}"
+        )
+    return names
+
+
 def _unique_slots(name: str, entries: list[dict[str, Any]]) -> None:
     slots = [entry["field"] for entry in entries]
     if len(slots) != len(set(slots)):
