@@ -12,8 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -27,7 +26,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model import INVOICES, PAYMENTS
-from invoice_model.connector.keap.auth import Credential
+from invoice_model.connector.keap.auth import Credential, credential_errors
 from invoice_model.connector.keap.errors import KeapErrorHandler, KeapUsage
 from invoice_model.connector.keap.http import (
     KeapBackoff,
@@ -35,11 +34,12 @@ from invoice_model.connector.keap.http import (
     json_object,
     query_string,
 )
+from invoice_model.connector.keap.lists import PAGE_SIZE, keap_filter
 from invoice_model.connector.keap.sync_marker import marker_value
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
 from source_keap.catalog import airbyte_schema
-from source_keap.keap import Account, keap_filter
+from source_keap.keap import Account
 from source_keap.state import ReadPosition
 
 # What the streams do with Keap, for a refusal (403) to name the access a credential lacks.
@@ -72,7 +72,7 @@ class SyncContext:
 class KeapStream(HttpStream, ABC):
     """A Keap REST v2 list; every call resolved by `KeapErrorHandler`."""
 
-    page_size = keap.PAGE_SIZE
+    page_size = PAGE_SIZE
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
@@ -111,24 +111,9 @@ class KeapStream(HttpStream, ABC):
         """One GET to Keap: its JSON object (with a list under `items`, when named), or an
         error naming the endpoint."""
         url = self.url_base + path + (f"?{query_string(params)}" if params else "")
-        with self._credential_errors():
+        with credential_errors(self.context.credential):
             _, response = self._http_client.send_request("GET", url, request_kwargs={})
         return json_object(response, items)
-
-    @contextmanager
-    def _credential_errors(self) -> Iterator[None]:
-        """Keap (or its token endpoint) refusing the credential, reported as a config error
-        naming its field. A config error that already names its field (a 403: the credential
-        is good, its user lacks access) passes as it is."""
-        try:
-            yield
-        except AirbyteTracedException as error:
-            message = error.message or ""
-            if error.failure_type != FailureType.config_error or message.startswith(
-                "Config field "
-            ):
-                raise
-            raise self.context.credential.rejected(message) from error
 
 
 @dataclass(frozen=True)
@@ -468,7 +453,7 @@ class KeapList(KeapStream, ABC):
         yield from json_object(response, self.name).get(self.name) or []
 
     def read_records(self, *args: Any, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        with self._credential_errors():
+        with credential_errors(self.context.credential):
             yield from super().read_records(*args, **kwargs)
 
     def get_json_schema(self) -> Mapping[str, Any]:

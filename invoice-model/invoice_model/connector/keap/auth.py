@@ -17,7 +17,8 @@ names the field that is wrong: `credentials.client_secret` or `credentials.refre
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -140,6 +141,20 @@ class Credential:
         else:
             advice = "Keap rejected the API key; create a new key under Settings > API Settings"
         return config_error(self.field, f"{advice}. {detail}")
+
+
+@contextmanager
+def credential_errors(credential: Credential) -> Iterator[None]:
+    """Keap (or its token endpoint) refusing the credential, reported as a config error naming
+    its field. A config error that already names its field (a 403: the credential is good, its
+    user lacks access; a refused client secret) passes as it is."""
+    try:
+        yield
+    except AirbyteTracedException as error:
+        message = error.message or ""
+        if error.failure_type != FailureType.config_error or message.startswith("Config field "):
+            raise
+        raise credential.rejected(message) from error
 
 
 def credential(

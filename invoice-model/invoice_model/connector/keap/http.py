@@ -23,6 +23,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from invoice_model.connector.http import RetryAfterBackoff
 from invoice_model.connector.keap.errors import KeapUsage
 
+DEFAULT_API_URL = "https://api.infusionsoft.com"
+REST_PATH = "/crm/rest/v2"
+TOKEN_PATH = "/token"  # noqa: S105 (a URL path, not a secret)
 SPIKE_LIMIT_API_KEY = 10
 SPIKE_LIMIT_OAUTH = 25
 SECOND = timedelta(seconds=1)
