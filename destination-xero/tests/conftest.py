@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,25 +32,7 @@ from destination_xero import DestinationXero
 from invoice_model import examples
 from keap_xero_sandbox.sandbox import Sandbox
 
-pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
-
-HERE = Path(__file__).parent
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "image_tests: the standard suite's connector-image tests")
-    config.addinivalue_line("markers", "requires_creds: a standard-suite scenario with secrets")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The standard suite's image tests build the image from a template on GitHub and compare
-    the spec with Airbyte's registry: they need a Docker daemon and the internet, and the
-    tests here reach nothing beyond loopback. `airbyte-cdk image test` runs them where both are.
-    """
-    skip = pytest.mark.skip(reason="connector-image tests need Docker and the internet")
-    for item in items:
-        if item.get_closest_marker("image_tests") and HERE in item.path.parents:
-            item.add_marker(skip)
+pytest_plugins = ["keap_xero_sandbox.standard_suite"]
 
 
 Config = dict[str, Any]

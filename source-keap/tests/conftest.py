@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -31,23 +30,7 @@ from keap_xero_sandbox import Sandbox
 from source_keap import SourceKeap
 
 # Airbyte's standard source tests (test_standard_suite.py) parametrize through these hooks.
-pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
-HERE = Path(__file__).parent
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "image_tests: the standard suite's connector-image tests")
-    config.addinivalue_line("markers", "requires_creds: a standard-suite scenario with secrets")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The standard suite's image tests build the image from a template on GitHub and compare
-    its spec with Airbyte's registry: they need a Docker daemon and the internet, and these
-    tests reach nothing beyond loopback (`airbyte-cdk image test` runs them where both are)."""
-    skip = pytest.mark.skip(reason="connector-image tests need Docker and the internet")
-    for item in items:
-        if item.get_closest_marker("image_tests") and HERE in item.path.parents:
-            item.add_marker(skip)
+pytest_plugins = ["keap_xero_sandbox.standard_suite"]
 
 
 def cents(amount: int, currency: str = "USD") -> dict[str, Any]:
