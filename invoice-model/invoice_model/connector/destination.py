@@ -204,10 +204,10 @@ class RecordWriter(ABC):
             if problem is not None:
                 self.settle(stream, record_id, Result(Outcome.REJECTED, problem), notices)
             elif data["written_by_sync"]:
-                self._count(stream, Outcome.SKIPPED)
+                self.count(stream, Outcome.SKIPPED)
             else:
                 if record_id in chosen[stream]:  # a later copy of the same record supersedes it
-                    self._count(stream, Outcome.UNCHANGED)
+                    self.count(stream, Outcome.UNCHANGED)
                 chosen[stream][record_id] = data
         try:
             self.commit(
@@ -227,7 +227,7 @@ class RecordWriter(ABC):
 
     def settle(self, stream: str, record_id: str, result: Result, notices: list[Notice]) -> None:
         """Count what became of a record; a notice when there is something to tell."""
-        self._count(stream, result.outcome)
+        self.count(stream, result.outcome)
         if result.message is None:
             return
         notice = Notice(stream, record_id, f"{result.outcome.value}: {result.message}")
@@ -246,7 +246,8 @@ class RecordWriter(ABC):
         state.destinationStats = AirbyteStateStats(recordCount=float(count))
         return AirbyteMessage(type=Type.STATE, state=state)
 
-    def _count(self, stream: str, outcome: Outcome) -> None:
+    def count(self, stream: str, outcome: Outcome) -> None:
+        """A record's outcome, with nothing to tell about it."""
         self.tally.add(stream, outcome)
         self._flush_tally.add(stream, outcome)
 

@@ -112,6 +112,7 @@ class KeapErrorHandler(ErrorHandler):
         credential_field: str,
         uses: str,
         answers_refusals: bool = False,
+        reports_throttling: bool = True,
     ) -> None:
         self._logger = logger
         self._usage = usage
@@ -119,6 +120,7 @@ class KeapErrorHandler(ErrorHandler):
         self._credential_field = credential_field
         self._uses = uses
         self._answers_refusals = answers_refusals
+        self._reports_throttling = reports_throttling
 
     @property
     def max_retries(self) -> int:
@@ -183,7 +185,10 @@ class KeapErrorHandler(ErrorHandler):
         spent = spent_daily_allowance(response.headers)
         if spent is not None:
             return self._usage.daily_quota_spent(spent)
-        return ErrorResolution(ResponseAction.RATE_LIMITED, FailureType.transient_error, said)
+        # RATE_LIMITED has the CDK report the wait as the status of a stream named after the
+        # client; a client serving no single stream (a destination) reports its waits itself.
+        action = ResponseAction.RATE_LIMITED if self._reports_throttling else ResponseAction.RETRY
+        return ErrorResolution(action, FailureType.transient_error, said)
 
 
 def _retry(message: str) -> ErrorResolution:

@@ -28,7 +28,9 @@ REST_PATH = "/crm/rest/v2"
 TOKEN_PATH = "/token"  # noqa: S105 (a URL path, not a secret)
 SPIKE_LIMIT_API_KEY = 10
 SPIKE_LIMIT_OAUTH = 25
-SECOND = timedelta(seconds=1)
+# A second, and a margin for calls in flight: a call counted here as the last of one second may
+# reach Keap after a call of the next second that overtook it.
+SPIKE_WINDOW = timedelta(seconds=1.1)
 # The CDK sleeps a second more than a backoff strategy asks for.
 CDK_EXTRA_WAIT = 1.0
 # Waits shorter than this are the budget's own bookkeeping, not Keap's limits.
@@ -41,7 +43,9 @@ class SpikeArrestBudget(APIBudget):
     def __init__(self, is_oauth: bool, usage: KeapUsage) -> None:
         per_second = SPIKE_LIMIT_OAUTH if is_oauth else SPIKE_LIMIT_API_KEY
         super().__init__(
-            policies=[MovingWindowCallRatePolicy(rates=[Rate(per_second, SECOND)], matchers=[])]
+            policies=[
+                MovingWindowCallRatePolicy(rates=[Rate(per_second, SPIKE_WINDOW)], matchers=[])
+            ]
         )
         self.usage = usage
 
