@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from destination_xero.outcomes import RecordError
 from invoice_model.connector.config import base_url, config_error
+from invoice_model.connector.destination import RecordError
 from invoice_model.money import to_decimal
 
 DEFAULT_API_BASE_URL = "https://api.xero.com"

@@ -19,7 +19,7 @@ from destination_xero.config import (
     XeroCalculatedTax,
     read_settings,
 )
-from destination_xero.outcomes import RecordError
+from invoice_model.connector.destination import RecordError
 
 if TYPE_CHECKING:
     from conftest import MakeConfig
