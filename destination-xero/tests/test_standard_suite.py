@@ -1,18 +1,10 @@
-"""Airbyte's standard destination tests (`DestinationTestSuiteBase`), against the Xero sandbox.
-
-The scenarios come from `acceptance-test-config.yml`. Its `secrets/config.json` is where a run
-against Xero puts real credentials; here it stands for a config of this session's sandbox,
-whose URL is known only at run time, so each test writes it to a file of its own process (never
-into the repository, where another test session could read it) just before running.
-"""
+"""Airbyte's standard destination tests (`DestinationTestSuiteBase`), against the Xero sandbox;
+`secrets/config.json` of `acceptance-test-config.yml` stands for a config of it (see
+`keap_xero_sandbox.standard_suite`)."""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,14 +12,12 @@ from airbyte_cdk.test.models import ConnectorTestScenario
 from airbyte_cdk.test.standard_tests import DestinationTestSuiteBase
 
 from destination_xero import DestinationXero
+from keap_xero_sandbox.standard_suite import sandbox_configs, sandbox_folder, sandbox_scenarios
 
 if TYPE_CHECKING:
     from conftest import MakeConfig
 
-    from keap_xero_sandbox.sandbox import Sandbox
-
-SECRETS_CONFIG = Path("secrets/config.json")
-SANDBOX_CONFIG = Path(tempfile.gettempdir()) / f"destination-xero-{os.getpid()}" / "config.json"
+CONFIGS = sandbox_folder("destination-xero")
 
 
 class TestDestinationXero(DestinationTestSuiteBase):
@@ -35,17 +25,9 @@ class TestDestinationXero(DestinationTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        return [
-            scenario.model_copy(update={"config_path": SANDBOX_CONFIG})
-            if scenario.config_path == SECRETS_CONFIG
-            else scenario
-            for scenario in super().get_scenarios()
-        ]
+        return sandbox_scenarios(super().get_scenarios(), CONFIGS)
 
     @pytest.fixture(autouse=True)
-    def sandbox_config_file(self, sandbox: Sandbox, sandbox_config: MakeConfig) -> Iterator[None]:
-        SANDBOX_CONFIG.parent.mkdir(exist_ok=True)
-        SANDBOX_CONFIG.write_text(json.dumps(sandbox_config(oauth=True)))
-        yield
-        SANDBOX_CONFIG.unlink(missing_ok=True)
-        SANDBOX_CONFIG.parent.rmdir()
+    def sandbox_config_file(self, sandbox_config: MakeConfig) -> Iterator[None]:
+        with sandbox_configs(CONFIGS, {"config.json": sandbox_config(oauth=True)}):
+            yield
