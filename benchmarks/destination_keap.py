@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from destination_runs import Destination, Run, record_message, state_message
 from destination_xero_records import invoices_and_payments
-from peak_memory import PeakMemory
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
@@ -41,18 +38,7 @@ CALLS_PER_INVOICE = 1.25
 RECORDS_PER_REPLAY_CALL = 500
 CONNECTOR = Path(sys.executable).with_name("destination-keap")
 CATALOG = Path(__file__).parents[1] / "destination-keap/integration_tests/configured_catalog.json"
-
-
-@dataclass
-class Run:
-    name: str
-    calls: int
-    calls_429: int
-    seconds: float
-    peak_rss_mib: float
-    states_echoed: int
-    by_endpoint: dict[str, int]
-    config: dict[str, Any]  # as the run handed it back (its rotated refresh token)
+write = Destination("keap", CONNECTOR, CATALOG).write
 
 
 def xero_invoices(invoices: int, contacts: int) -> Iterator[dict[str, Any]]:
@@ -85,60 +71,10 @@ def messages(path: Path, invoices: int, contacts: int) -> int:
     count = 0
     with path.open("w") as out:
         for count, record in enumerate(xero_invoices(invoices, contacts), 1):
-            out.write(json.dumps(_message("RECORD", record)) + "\n")
+            out.write(json.dumps(record_message("invoices", record)) + "\n")
             if count % STATE_EVERY == 0 or count == invoices:
-                out.write(
-                    json.dumps(_message("STATE", {"updated_at": record["updated_at"]})) + "\n"
-                )
+                out.write(json.dumps(state_message("invoices", record["updated_at"])) + "\n")
     return count
-
-
-def _message(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    if kind == "RECORD":
-        return {"type": kind, "record": {"stream": "invoices", "data": data, "emitted_at": 0}}
-    return {
-        "type": kind,
-        "state": {
-            "type": "STREAM",
-            "stream": {"stream_descriptor": {"name": "invoices"}, "stream_state": data},
-        },
-    }
-
-
-def write(sandbox: Sandbox, config: dict[str, Any], input_path: Path, work: Path, name: str) -> Run:
-    config_path = work / f"{name}-config.json"
-    config_path.write_text(json.dumps(config))
-    output_path = work / f"{name}-output.jsonl"
-    sandbox.stats.reset()
-    start = time.perf_counter()
-    with input_path.open() as stdin, output_path.open("w") as stdout:
-        process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [str(CONNECTOR), "write", "--config", str(config_path), "--catalog", str(CATALOG)],
-            stdin=stdin,
-            stdout=stdout,
-        )
-        memory = PeakMemory(process.pid)
-        process.wait()
-        peak_mib = memory.stop()
-    seconds = time.perf_counter() - start
-    lines = output_path.read_text().splitlines()
-    if process.returncode != 0:
-        raise SystemExit(f"{name}: destination-keap failed:\n" + "\n".join(lines[-5:]))
-    handed_back = config
-    for line in lines:
-        if '"CONTROL"' in line:
-            handed_back = json.loads(line)["control"]["connectorConfig"]["config"]
-    snapshot = sandbox.stats.snapshot()
-    return Run(
-        name=name,
-        calls=sandbox.stats.count("keap"),
-        calls_429=sandbox.stats.count("keap", status=429),
-        seconds=seconds,
-        peak_rss_mib=peak_mib,
-        states_echoed=sum(1 for line in lines if '"type":"STATE"' in line),
-        by_endpoint={k: v for k, v in snapshot["by_endpoint"].items() if k.startswith("keap ")},
-        config=handed_back,
-    )
 
 
 def destination_config(sandbox: Sandbox) -> dict[str, Any]:
@@ -183,9 +119,10 @@ def main(argv: list[str]) -> int:
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for run in runs:
+        seconds = run.real_seconds
         print(
             f"| {run.name} | {run.calls:,} | {run.calls_429} | {run.calls / records:.4f} | "
-            f"{records / run.seconds:,.0f} | {run.seconds:.0f} s | {run.peak_rss_mib:.0f} MiB |"
+            f"{records / seconds:,.0f} | {seconds:.0f} s | {run.peak_rss_mib:.0f} MiB |"
         )
     print("\n| endpoint | " + " | ".join(run.name for run in runs) + " |")
     print("| --- |" + " ---: |" * len(runs))
