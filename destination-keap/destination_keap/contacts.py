@@ -137,7 +137,9 @@ class ContactDirectory:
 
     def _create(self, creation: tuple[list[str], Person, dict[str, Any]]) -> str | RecordError:
         _, who, body = creation
-        params = {"duplicate_option": "Email"} if who.email else None
+        params = {"fields": CONTACT_FIELDS}
+        if who.email:
+            params["duplicate_option"] = "Email"
         answer = self.client.create("contacts", body, lambda: self._recover(who), params=params)
         if not answer.ok:
             return RecordError(f"Keap refused to create its contact: {answer.said}")

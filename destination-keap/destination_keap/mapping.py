@@ -268,7 +268,7 @@ def invoice_lines(
     if amount < 0:
         shown = name if quantity == 1 else f"{name} ({_number(quantity)} x {_number(unit)})"
         return [Line("DISCOUNT", shown, 1, -amount)]
-    item_type = KIND_TYPES[kind]
+    item_type = "OTHER" if kind == "discount" else KIND_TYPES[kind]  # nothing taken off
     if not as_is:
         return [Line(item_type, f"{name} ({_number(quantity)} x {_number(unit)})", 1, amount)]
     sku = _clean(line.get("sku"))

@@ -199,3 +199,15 @@ def test_the_order_total_equals_the_invoice_total_to_the_cent(keap, kit):
         total = Decimal(str(record["total"]))
         assert Decimal(orders[record["source_id"]]["total"]["amount"]) / 100 == total
     assert "8 created" in written.summary
+
+
+def test_a_discount_line_that_takes_nothing_off_is_a_plain_line(keap, kit):
+    lines = [kit.line("product", "Widget", 1, 20), kit.line("discount", "Handling", 1, 2)]
+    kit.write(keap.config(), kit.sync([kit.invoice(1, line_items=lines)]), ["invoices"])
+
+    [order] = keap.orders().values()
+    assert lines_of(order) == [
+        ("OTHER", "Widget", 1, 2000, None),
+        ("OTHER", "Handling", 1, 200, None),
+    ]
+    assert order["total"]["amount"] == 2200
