@@ -94,16 +94,17 @@ class InvoiceWriter:
         people: dict[str, Person] = {}
         products = self._products(records)
         for record in records:
+            if record["status"] == "void":  # nothing to write: no contact, no lines
+                continue
             try:
                 people[record["source_id"]] = person(record["contact"])
-                if record["status"] != "void":
-                    drafts[record["source_id"]] = order_draft(
-                        record,
-                        currency=self.account.currency,
-                        time_zone=self.account.time_zone,
-                        marker_id=self.account.marker.id,
-                        products=products,
-                    )
+                drafts[record["source_id"]] = order_draft(
+                    record,
+                    currency=self.account.currency,
+                    time_zone=self.account.time_zone,
+                    marker_id=self.account.marker.id,
+                    products=products,
+                )
             except RecordError as problem:
                 results[record["source_id"]] = Result(Outcome.REJECTED, str(problem))
         ready = [r for r in records if r["source_id"] not in results]
