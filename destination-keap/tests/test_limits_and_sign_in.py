@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
-from airbyte_cdk.models import FailureType, Level
+from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Level
 
 ORDERS = "/crm/rest/v2/orders"
 
@@ -109,3 +112,45 @@ def test_a_token_revoked_during_a_sync_ends_it_on_the_credential(keap, kit):
     )
     assert list(keap.orders()) == [kit.xero_id(1)]
     assert keap.calls("POST", "orders", status=201) == 1
+
+
+def test_the_console_script_hands_back_the_token_and_logs_no_secret(keap, kit, tmp_path):
+    """`destination-keap write` as the platform runs it: the rotated refresh token only in the
+    CONTROL message, no secret anywhere else in its output."""
+    config = keap.config("oauth2.0")
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    catalog = Path(__file__).parents[1] / "integration_tests" / "configured_catalog.json"
+    messages = kit.sync([kit.invoice(1), kit.invoice(2, currency="EUR")])
+    lines = [json.dumps(AirbyteMessageSerializer.dump(m)) for m in messages]
+
+    done = subprocess.run(  # noqa: S603 (the connector's own console script, loopback only)
+        [
+            str(Path(sys.executable).with_name("destination-keap")),
+            "write",
+            "--config",
+            str(tmp_path / "config.json"),
+            "--catalog",
+            str(catalog),
+        ],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    out = done.stdout.splitlines()
+    [control] = [json.loads(line) for line in out if '"CONTROL"' in line]
+    rotated = control["control"]["connectorConfig"]["config"]["credentials"]
+    assert rotated["refresh_token"] != config["credentials"]["refresh_token"]
+    secrets = [
+        config["credentials"]["client_secret"],
+        config["credentials"]["refresh_token"],
+        rotated["refresh_token"],
+        rotated["access_token"],
+    ]
+    others = [line for line in out if '"CONTROL"' not in line] + done.stderr.splitlines()
+    assert not [line for line in others if any(secret in line for secret in secrets)]
+    assert any('"STATE"' in line for line in out)
+    assert len(keap.orders()) == 1
