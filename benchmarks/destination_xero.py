@@ -15,16 +15,13 @@ every 1,000 records. Prints a markdown table.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from destination_runs import Destination, Run, record_message, state_message
 from destination_xero_records import invoices_and_payments
-from peak_memory import PeakMemory
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
@@ -38,18 +35,7 @@ STATE_EVERY = 1_000
 CLOCK_SPEED = 4.0
 CONNECTOR = Path(sys.executable).with_name("destination-xero")
 CATALOG = Path(__file__).parents[1] / "destination-xero/integration_tests/configured_catalog.json"
-
-
-@dataclass
-class Run:
-    name: str
-    calls: int
-    calls_429: int
-    real_seconds: float
-    sandbox_seconds: float
-    peak_rss_mib: float
-    states_echoed: int
-    by_endpoint: dict[str, int]
+write = Destination("xero", CONNECTOR, CATALOG).write
 
 
 def messages(path: Path) -> int:
@@ -62,63 +48,11 @@ def messages(path: Path) -> int:
             ("payments", [p for _, p in pairs]),
         ):
             for n, record in enumerate(records, 1):
-                out.write(json.dumps(_record(stream, record)) + "\n")
+                out.write(json.dumps(record_message(stream, record)) + "\n")
                 count += 1
                 if n % STATE_EVERY == 0 or n == len(records):
-                    out.write(json.dumps(_state(stream, record["updated_at"])) + "\n")
+                    out.write(json.dumps(state_message(stream, record["updated_at"])) + "\n")
     return count
-
-
-def _record(stream: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 0}}
-
-
-def _state(stream: str, cursor: str) -> dict[str, Any]:
-    return {
-        "type": "STATE",
-        "state": {
-            "type": "STREAM",
-            "stream": {
-                "stream_descriptor": {"name": stream},
-                "stream_state": {"updated_at": cursor},
-            },
-        },
-    }
-
-
-def write(sandbox: Sandbox, config: dict[str, Any], input_path: Path, work: Path, name: str) -> Run:
-    config_path = work / f"{name}-config.json"
-    config_path.write_text(json.dumps(config))
-    output_path = work / f"{name}-output.jsonl"
-    sandbox.stats.reset()
-    sandbox_start = sandbox.clock.now()
-    start = time.perf_counter()
-    with input_path.open() as stdin, output_path.open("w") as stdout:
-        process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [str(CONNECTOR), "write", "--config", str(config_path), "--catalog", str(CATALOG)],
-            stdin=stdin,
-            stdout=stdout,
-        )
-        memory = PeakMemory(process.pid)
-        process.wait()
-        peak_mib = memory.stop()
-    real = time.perf_counter() - start
-    sandbox_seconds = (sandbox.clock.now() - sandbox_start).total_seconds()
-    if process.returncode != 0:
-        tail = output_path.read_text().splitlines()[-5:]
-        raise SystemExit(f"{name}: destination-xero failed:\n" + "\n".join(tail))
-    states = sum(1 for line in output_path.open() if '"type":"STATE"' in line)
-    snapshot = sandbox.stats.snapshot()
-    return Run(
-        name=name,
-        calls=sandbox.stats.count("xero"),
-        calls_429=sandbox.stats.count("xero", status=429),
-        real_seconds=real,
-        sandbox_seconds=sandbox_seconds,
-        peak_rss_mib=peak_mib,
-        states_echoed=states,
-        by_endpoint={k: v for k, v in snapshot["by_endpoint"].items() if k.startswith("xero ")},
-    )
 
 
 def destination_config(sandbox: Sandbox) -> dict[str, Any]:

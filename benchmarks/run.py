@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("source_keap", "destination_xero", "source_xero")
+BENCHMARKS = ("source_keap", "destination_xero", "source_xero", "destination_keap")
 
 
 def machine() -> str:

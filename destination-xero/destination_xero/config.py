@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from destination_xero.outcomes import RecordError
 from invoice_model.connector.config import config_error
+from invoice_model.connector.destination import RecordError
 from invoice_model.connector.xero.access import XeroAccess, read_access
 from invoice_model.money import to_decimal
 

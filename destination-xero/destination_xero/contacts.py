@@ -14,7 +14,7 @@ ContactNumber back-fills together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -22,13 +22,11 @@ from urllib.parse import urlencode
 from destination_xero.client import MAX_QUERY_CHARS, Element, XeroClient
 from destination_xero.config import ContactSettings
 from destination_xero.mapping import contact_name, contact_payload
-from destination_xero.outcomes import RecordError
+from invoice_model.connector.destination import RecordError, Runner
 
 BATCH_SIZE = 50
 
 T = TypeVar("T")
-R = TypeVar("R")
-Runner = Callable[[Callable[[T], R], Sequence[T]], list[R]]
 
 
 @dataclass

@@ -11,7 +11,6 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     ConfiguredAirbyteCatalog,
-    DestinationSyncMode,
     FailureType,
     Status,
 )
@@ -22,12 +21,10 @@ from destination_xero.client import XeroClient
 from destination_xero.config import Settings, read_settings
 from destination_xero.pacing import DailyLimitError
 from destination_xero.writer import Writer
-from invoice_model.contract import INVOICES, PAYMENTS
+from invoice_model.connector.destination import supported_streams
+from invoice_model.contract import PAYMENTS
 
 logger = logging.getLogger("airbyte")
-
-SUPPORTED_STREAMS = (INVOICES.name, PAYMENTS.name)
-UPSERT_MODES = (DestinationSyncMode.append, DestinationSyncMode.append_dedup)
 
 
 class DestinationXero(Destination):
@@ -54,7 +51,7 @@ class DestinationXero(Destination):
         input_messages: Iterable[AirbyteMessage],
     ) -> Iterator[AirbyteMessage]:
         settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict, kept whole
-        streams = supported_streams(configured_catalog)
+        streams = supported_streams(configured_catalog, "destination-xero")
         try:
             client, books = connect(settings, logger, verify_tenant=False)
         except DailyLimitError as stop:
@@ -69,36 +66,6 @@ class DestinationXero(Destination):
                 failure_type=FailureType.config_error,
             )
         yield from Writer(settings, client, books).write(input_messages)
-
-
-def supported_streams(catalog: ConfiguredAirbyteCatalog) -> set[str]:
-    """The catalog's streams, refused at the start unless all are written by this destination,
-    each as an upsert.
-    """
-    names = set()
-    for configured in catalog.streams:
-        name = configured.stream.name
-        if name not in SUPPORTED_STREAMS:
-            raise AirbyteTracedException(
-                message=(
-                    f"Stream {name!r} is not supported: destination-xero writes the record "
-                    f"contract's streams {', '.join(SUPPORTED_STREAMS)}."
-                ),
-                failure_type=FailureType.config_error,
-            )
-        if configured.destination_sync_mode not in UPSERT_MODES:
-            mode = getattr(
-                configured.destination_sync_mode, "value", configured.destination_sync_mode
-            )
-            raise AirbyteTracedException(
-                message=(
-                    f"Stream {name!r}: sync mode {mode!r} is not supported. Xero's books are "
-                    "never wiped and rewritten; use append or append_dedup, which both upsert."
-                ),
-                failure_type=FailureType.config_error,
-            )
-        names.add(name)
-    return names
 
 
 def connect(

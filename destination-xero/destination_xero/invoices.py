@@ -20,24 +20,16 @@ from typing import Any
 from destination_xero.books import Books
 from destination_xero.client import Element, XeroClient
 from destination_xero.config import InvoiceSettings
-from destination_xero.contacts import Runner, chunks
+from destination_xero.contacts import chunks
 from destination_xero.ledger import Ledger, XeroInvoice, content_digest
 from destination_xero.mapping import InvoiceDraft, build_invoice, source_link
-from destination_xero.outcomes import Outcome, RecordError
+from invoice_model.connector.destination import Outcome, RecordError, Result, Runner
 from invoice_model.money import to_decimal
 
 BATCH_SIZE = 50
 # Xero's status order; an invoice is never moved backwards (an approved one back to draft).
 STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "PAID": 3}
 WRITE_PARAMS = {"unitdp": 4}
-
-
-@dataclass(frozen=True)
-class Result:
-    """What became of one record, and what to tell the user about it (None: nothing)."""
-
-    outcome: Outcome
-    message: str | None = None
 
 
 @dataclass(frozen=True)

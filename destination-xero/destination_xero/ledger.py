@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from destination_xero.client import XeroClient, query_chunks
-from destination_xero.contacts import Runner
 from destination_xero.mapping import key_of_reference
+from invoice_model.connector.destination import Runner
 from invoice_model.dates import parse_date
 from invoice_model.money import to_decimal
 

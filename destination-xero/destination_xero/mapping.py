@@ -15,7 +15,7 @@ from typing import Any
 
 from destination_xero.books import Books
 from destination_xero.config import InvoiceSettings, SourceTaxLines, XeroCalculatedTax
-from destination_xero.outcomes import RecordError
+from invoice_model.connector.destination import RecordError
 from invoice_model.connector.xero.marks import PAYMENT_REFERENCE, SOURCE_LINKS, SOURCE_NAMES
 from invoice_model.contract import UNIT_PLACES
 from invoice_model.dates import parse_date, parse_datetime

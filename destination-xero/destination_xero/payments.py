@@ -25,8 +25,7 @@ from typing import Any
 
 from destination_xero.client import Element, XeroClient
 from destination_xero.config import InvoiceSettings
-from destination_xero.contacts import Runner, chunks
-from destination_xero.invoices import Result
+from destination_xero.contacts import chunks
 from destination_xero.ledger import HeldPayment, Ledger, XeroInvoice
 from destination_xero.mapping import (
     invoice_number,
@@ -34,7 +33,7 @@ from destination_xero.mapping import (
     payment_key,
     payment_payload,
 )
-from destination_xero.outcomes import Outcome, RecordError
+from invoice_model.connector.destination import Outcome, RecordError, Result, Runner
 from invoice_model.money import to_decimal
 
 BATCH_SIZE = 50

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
-from airbyte_cdk.models import (
-    AirbyteMessage,
-    AirbyteRecordMessage,
-    AirbyteStateBlob,
-    AirbyteStateMessage,
-    AirbyteStateType,
-    AirbyteStream,
-    AirbyteStreamState,
-    ConfiguredAirbyteCatalog,
-    ConfiguredAirbyteStream,
-    DestinationSyncMode,
-    Level,
-    StreamDescriptor,
-    SyncMode,
-    Type,
-)
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_xero import DestinationXero
 from invoice_model import examples
+from keap_xero_sandbox.destinations import Config, Runs, catalog, edited, record, state, sync
 from keap_xero_sandbox.sandbox import Sandbox
 
-pytest_plugins = ["invoice_model.connector.standard_suite"]
+pytest_plugins = ["keap_xero_sandbox.standard_suite"]
 
 
-Config = dict[str, Any]
 MakeConfig = Callable[..., Config]
 
 # A config that never reaches a network: for tests of settings and mapping.
@@ -52,21 +33,6 @@ OFFLINE: Config = {
         "tax": {"mode": "source_tax_lines", "tax_account_code": "820"},
     },
 }
-
-
-def edited(base: Config, **changes: Any) -> Config:
-    """A copy of `base` with dotted paths set (`"invoices.status": "DRAFT"`); None deletes."""
-    result = copy.deepcopy(base)
-    for path, value in changes.items():
-        *parents, leaf = path.split(".")
-        node = result
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return result
 
 
 @pytest.fixture
@@ -170,99 +136,6 @@ def sandbox_config(sandbox: Sandbox) -> MakeConfig:
     return make
 
 
-def record(stream: str, data: dict[str, Any]) -> AirbyteMessage:
-    return AirbyteMessage(
-        type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data=data, emitted_at=0)
-    )
-
-
-def state(stream: str, cursor: str) -> AirbyteMessage:
-    return AirbyteMessage(
-        type=Type.STATE,
-        state=AirbyteStateMessage(
-            type=AirbyteStateType.STREAM,
-            stream=AirbyteStreamState(
-                stream_descriptor=StreamDescriptor(name=stream),
-                stream_state=AirbyteStateBlob(updated_at=cursor),
-            ),
-        ),
-    )
-
-
-def catalog(*streams: str, mode: DestinationSyncMode = DestinationSyncMode.append_dedup):
-    return ConfiguredAirbyteCatalog(
-        streams=[
-            ConfiguredAirbyteStream(
-                stream=AirbyteStream(
-                    name=name, json_schema={}, supported_sync_modes=[SyncMode.incremental]
-                ),
-                sync_mode=SyncMode.incremental,
-                destination_sync_mode=mode,
-                primary_key=[["source_id"]],
-            )
-            for name in streams or ("invoices", "payments")
-        ]
-    )
-
-
-@dataclass
-class Written:
-    """What one `write` yielded, and the error it ended with (None when it succeeded)."""
-
-    messages: list[AirbyteMessage]
-    error: AirbyteTracedException | None
-
-    @property
-    def states(self) -> list[AirbyteStateMessage]:
-        return [m.state for m in self.messages if m.type == Type.STATE and m.state]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [m.log.message for m in self.messages if m.log and m.log.level == Level.WARN]
-
-    @property
-    def summary(self) -> str:
-        return self.messages[-1].log.message if self.messages and self.messages[-1].log else ""
-
-
-def run(
-    config: Config, messages: Iterable[AirbyteMessage], streams: Sequence[str] = ()
-) -> Iterator[AirbyteMessage]:
-    """`write` in-process, as the generator it is (to look at Xero while it runs)."""
-    return DestinationXero().write(config, catalog(*streams), messages)
-
-
-def write(
-    config: Config, messages: Iterable[AirbyteMessage], streams: Sequence[str] = ()
-) -> Written:
-    """Run `write` in-process to its end, keeping what it yields and how it ended."""
-    out: list[AirbyteMessage] = []
-    try:
-        for message in run(config, messages, streams):
-            out.append(message)
-    except AirbyteTracedException as error:
-        return Written(out, error)
-    return Written(out, None)
-
-
-def sync(
-    invoices: Sequence[dict[str, Any]] = (),
-    payments: Sequence[dict[str, Any]] = (),
-    *,
-    state_every: int = 1_000,
-) -> list[AirbyteMessage]:
-    """Messages as a source sends them: invoices then payments, a state every `state_every`
-    records of a stream and after its last one.
-    """
-    messages = []
-    for stream, records in (("invoices", invoices), ("payments", payments)):
-        for n, data in enumerate(records, 1):
-            messages.append(record(stream, data))
-            if n % state_every == 0 or n == len(records):
-                messages.append(state(stream, f"{n:06d}"))
-    return messages
-
-
 def invoice(n: int, *, contact: int | None = None, **changes: Any) -> dict[str, Any]:
     """The example invoice as the n-th of a series: its own IDs, and contact `contact`
     (its own when None).
@@ -306,14 +179,15 @@ def writes(sandbox: Sandbox) -> int:
 @pytest.fixture
 def kit() -> SimpleNamespace:
     """The helpers above, for tests to build input and run `write`."""
+    runs = Runs(DestinationXero)
     return SimpleNamespace(
         record=record,
         state=state,
         sync=sync,
         invoice=invoice,
         payment=payment,
-        run=run,
-        write=write,
+        run=runs.run,
+        write=runs.write,
         calls=calls,
         writes=writes,
         catalog=catalog,

@@ -14,7 +14,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_xero import DestinationXero
 from destination_xero.config import SourceTaxLines, XeroCalculatedTax, read_settings
-from destination_xero.outcomes import RecordError
+from invoice_model.connector.destination import RecordError
 from invoice_model.connector.xero.access import CUSTOM_CONNECTION
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from destination_xero.mapping import (
     payment_payload,
     payment_reference,
 )
-from destination_xero.outcomes import RecordError
 from invoice_model import examples
+from invoice_model.connector.destination import RecordError
 from invoice_model.dates import format_ms_date
 from invoice_model.money import quantize, to_decimal
 

@@ -10,11 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from invoice_model.connector.config import base_url, config_error
+from invoice_model.connector.keap.http import DEFAULT_API_URL, REST_PATH, TOKEN_PATH
 from invoice_model.dates import DateParseError, parse_date, start_of_day
-
-DEFAULT_API_URL = "https://api.infusionsoft.com"
-REST_PATH = "/crm/rest/v2"
-TOKEN_PATH = "/token"  # noqa: S105 (a URL path, not a secret)
 
 
 @dataclass(frozen=True)

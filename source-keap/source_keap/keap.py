@@ -1,11 +1,6 @@
-"""Keap REST v2 requests: filters, paging, batched look-ups, and what a sync learns about the
-account.
-
-Every call a stream makes goes through a `Get`: one GET, its JSON object back (with the list
-under `items` checked, when named), errors already resolved. Look-ups are batched by ID lists
-(`ids==1,2,3`) so that the number of calls grows with pages, never with orders; a list is cut
-where it would pass `MAX_ID_LIST_LENGTH` characters, since Keap's gateway (Apigee) refuses
-request lines longer than 7 KB.
+"""What a sync learns about the Keap account, and the look-ups it batches: contacts and payments
+by ID lists (`invoice_model.connector.keap.lists`), so that the number of calls grows with pages,
+never with orders.
 """
 
 from __future__ import annotations
@@ -13,23 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from invoice_model.connector.config import config_error
+from invoice_model.connector.keap.lists import Get, id_batches, keap_filter, pages
+from invoice_model.connector.keap.sync_marker import sync_marker_field
 from invoice_model.dates import format_datetime, parse_datetime
 from source_keap.config import Beginning, FromInvoiceDate, FromInvoiceId, KeapConfig
 
-
-class Get(Protocol):
-    def __call__(
-        self, path: str, params: Mapping[str, Any], items: str | None = None
-    ) -> Mapping[str, Any]: ...
-
-
-PAGE_SIZE = 1000
-MAX_ID_LIST_LENGTH = 6000
 # Keap returns only some contact fields unless asked for more.
 CONTACT_FIELDS = "given_name,family_name,company,email_addresses,phone_numbers,addresses"
 CONTACT_STREAM_FIELDS = (
@@ -48,53 +36,6 @@ PAYMENT_FIELDS = (
     "update_time",
     "refund_payment_id",
 )
-# The order custom field in which destination-keap records the Xero InvoiceID it came from
-# (label "Xero Invoice ID", field name "XeroInvoiceID").
-SYNC_MARKER_FIELD = "XeroInvoiceID"
-
-
-def keap_filter(**conditions: Any) -> str:
-    """Keap's filter mini-language: `a==1;b>=2`. A key ending in `__gte` etc. picks the operator;
-    None values are left out; lists become comma-separated."""
-    parts = []
-    for key, value in conditions.items():
-        if value is None:
-            continue
-        name, _, operator = key.partition("__")
-        symbol = {"": "==", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[operator]
-        text = ",".join(value) if isinstance(value, list | tuple) else str(value)
-        parts.append(f"{name}{symbol}{text}")
-    return ";".join(parts)
-
-
-def pages(get: Get, path: str, params: Mapping[str, Any], items: str) -> Iterator[list[Any]]:
-    """Every page of a list endpoint, following `next_page_token` until Keap gives none."""
-    token: str | None = None
-    seen_tokens: set[str] = set()
-    while True:
-        query = {**params, "page_size": PAGE_SIZE}
-        if token:
-            query["page_token"] = token
-        body = get(path, query, items)
-        yield list(body.get(items) or [])
-        token = body.get("next_page_token") or None
-        if not token or token in seen_tokens:
-            return
-        seen_tokens.add(token)
-
-
-def id_batches(ids: Iterable[str], budget: int = MAX_ID_LIST_LENGTH) -> Iterator[list[str]]:
-    """Distinct IDs in lists whose comma-joined length stays within `budget`."""
-    batch: list[str] = []
-    length = 0
-    for item in dict.fromkeys(ids):
-        if batch and (length + len(item) + 1 > budget or len(batch) >= PAGE_SIZE):
-            yield batch
-            batch, length = [], 0
-        batch.append(item)
-        length += len(item) + 1
-    if batch:
-        yield batch
 
 
 class ContactBook:
@@ -255,16 +196,7 @@ class Account:
         """The ID of the order custom field destination-keap writes; None when the account has
         none (then no order was written by it)."""
         if self._marker is None:
-            model = get("orders/model", {})
-            match = next(
-                (
-                    f
-                    for f in model.get("custom_fields") or []
-                    if _folded(f.get("field_name")) == _folded(SYNC_MARKER_FIELD)
-                    or _folded(f.get("label")) == _folded(SYNC_MARKER_FIELD)
-                ),
-                None,
-            )
+            match = sync_marker_field(get("orders/model", {}))
             self._marker = (str(match["id"]) if match else None,)
         return self._marker[0]
 
@@ -296,8 +228,3 @@ class Account:
 def _compact(value: Any) -> str:
     """A Keap object as kept between calls: its JSON, as compact as it goes."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _folded(name: Any) -> str:
-    """A field name or label compared as Keap does: case-insensitive, letters and digits only."""
-    return "".join(c for c in str(name or "") if c.isalnum()).lower()

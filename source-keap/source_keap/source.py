@@ -16,8 +16,8 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from invoice_model.connector.keap.auth import credential
 from invoice_model.connector.source import ContractSource
-from source_keap.auth import credential
 from source_keap.config import KeapConfig
 from source_keap.keap import Account
 from source_keap.streams import Contacts, Invoices, Payments, Products, SyncContext

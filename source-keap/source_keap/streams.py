@@ -12,18 +12,14 @@ from __future__ import annotations
 import functools
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
-from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.sources.streams.checkpoint import ResumableFullRefreshCursor
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.types import StreamSlice
@@ -31,18 +27,23 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model import INVOICES, PAYMENTS
 from invoice_model.connector.catalog import airbyte_schema
-from invoice_model.connector.http import RetryAfterBackoff
+from invoice_model.connector.keap.auth import Credential, credential_errors
+from invoice_model.connector.keap.errors import KeapErrorHandler, KeapUsage
+from invoice_model.connector.keap.http import (
+    KeapBackoff,
+    SpikeArrestBudget,
+    json_object,
+    query_string,
+)
+from invoice_model.connector.keap.lists import PAGE_SIZE, keap_filter
+from invoice_model.connector.keap.sync_marker import marker_value
 from invoice_model.connector.state import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
-from source_keap.auth import Credential
-from source_keap.errors import KeapErrorHandler, KeapUsage
-from source_keap.keap import Account, keap_filter
+from source_keap.keap import Account
 
-BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
-SPIKE_LIMIT_API_KEY = 10
-SPIKE_LIMIT_OAUTH = 25
-SECOND = timedelta(seconds=1)
+# What the streams do with Keap, for a refusal (403) to name the access a credential lacks.
+USES = "reads orders, payments, contacts and products"
 # The CDK asks for a stream's schema for every record it emits: build each once.
 _INVOICES_SCHEMA = airbyte_schema(INVOICES.json_schema)
 _PAYMENTS_SCHEMA = airbyte_schema(PAYMENTS.json_schema)
@@ -60,21 +61,18 @@ class SyncContext:
     # With both `invoices` and `payments` selected, the one read first keeps the payments it
     # looked up for the other (see `keap.PaymentBook`).
     payments_kept_by: str | None = None
-    budget: APIBudget = field(init=False)
+    budget: SpikeArrestBudget = field(init=False)
+    backoff: KeapBackoff = field(init=False)
 
     def __post_init__(self) -> None:
-        # Keap's spike arrest refuses bursts (API keys: 10 calls a second); pace below it rather
-        # than wait out its 429s. Per-minute and daily limits are met by backoff and the quota stop.
-        per_second = SPIKE_LIMIT_OAUTH if self.credential.is_oauth else SPIKE_LIMIT_API_KEY
-        self.budget = APIBudget(
-            policies=[MovingWindowCallRatePolicy(rates=[Rate(per_second, SECOND)], matchers=[])]
-        )
+        self.budget = SpikeArrestBudget(self.credential.is_oauth, self.usage)
+        self.backoff = KeapBackoff(self.usage)
 
 
 class KeapStream(HttpStream, ABC):
     """A Keap REST v2 list; every call resolved by `KeapErrorHandler`."""
 
-    page_size = keap.PAGE_SIZE
+    page_size = PAGE_SIZE
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
@@ -91,10 +89,11 @@ class KeapStream(HttpStream, ABC):
             self.context.usage,
             is_oauth=credential.is_oauth,
             credential_field=credential.field,
+            uses=USES,
         )
 
-    def get_backoff_strategy(self) -> RetryAfterBackoff:
-        return BACKOFF
+    def get_backoff_strategy(self) -> KeapBackoff:
+        return self.context.backoff
 
     def get_error_display_message(self, exception: BaseException) -> str | None:
         """An order the mapping cannot read ends the sync, named with what is wrong: skipping
@@ -111,25 +110,10 @@ class KeapStream(HttpStream, ABC):
     ) -> Mapping[str, Any]:
         """One GET to Keap: its JSON object (with a list under `items`, when named), or an
         error naming the endpoint."""
-        url = self.url_base + path + (f"?{_query(params)}" if params else "")
-        with self._credential_errors():
+        url = self.url_base + path + (f"?{query_string(params)}" if params else "")
+        with credential_errors(self.context.credential):
             _, response = self._http_client.send_request("GET", url, request_kwargs={})
-        return _json_object(response, items)
-
-    @contextmanager
-    def _credential_errors(self) -> Iterator[None]:
-        """Keap (or its token endpoint) refusing the credential, reported as a config error
-        naming its field. A config error that already names its field (a 403: the credential
-        is good, its user lacks access) passes as it is."""
-        try:
-            yield
-        except AirbyteTracedException as error:
-            message = error.message or ""
-            if error.failure_type != FailureType.config_error or message.startswith(
-                "Config field "
-            ):
-                raise
-            raise self.context.credential.rejected(message) from error
+        return json_object(response, items)
 
 
 @dataclass(frozen=True)
@@ -236,11 +220,11 @@ class OrderPages(KeapStream, ABC):
         return {**params, **(next_page_token or {})}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        token = _json_object(response).get("next_page_token")
+        token = json_object(response).get("next_page_token")
         return {"page_token": token} if token else None
 
     def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping]:
-        yield from _json_object(response, "orders").get("orders") or []
+        yield from json_object(response, "orders").get("orders") or []
 
     def _begin(self, sync_mode: SyncMode, cursor: str) -> None:
         """Resolve the start point and, in an incremental sync, where the last one stopped."""
@@ -276,10 +260,7 @@ class OrderPages(KeapStream, ABC):
 
     def _written_by_sync(self, order: Mapping[str, Any]) -> bool:
         marker = self.context.account.sync_marker_field_id(self.get)
-        return marker is not None and any(
-            str(value.get("id")) == marker and value.get("content") not in (None, "")
-            for value in order.get("custom_fields") or []
-        )
+        return marker is not None and marker_value(order, marker) is not None
 
     @property
     def _keeps_payments(self) -> bool:
@@ -465,14 +446,14 @@ class KeapList(KeapStream, ABC):
         return {k: v for k, v in {**params, **(next_page_token or {})}.items() if v is not None}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        token = _json_object(response).get("next_page_token")
+        token = json_object(response).get("next_page_token")
         return {"page_token": token} if token else None
 
     def parse_response(self, response: requests.Response, **kwargs: Any) -> Iterable[Mapping]:
-        yield from _json_object(response, self.name).get(self.name) or []
+        yield from json_object(response, self.name).get(self.name) or []
 
     def read_records(self, *args: Any, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        with self._credential_errors():
+        with credential_errors(self.context.credential):
             yield from super().read_records(*args, **kwargs)
 
     def get_json_schema(self) -> Mapping[str, Any]:
@@ -497,29 +478,3 @@ def _keap_list_schema(name: str) -> Mapping[str, Any]:
 
 def _contact_id(order: Mapping[str, Any]) -> str:
     return str((order.get("contact") or {}).get("id") or "")
-
-
-def _query(params: Mapping[str, Any]) -> str:
-    """The query string, commas left as in Keap's own examples (`ids==1,2,3`): long ID lists
-    then stay within the gateway's request-line limit."""
-    return urlencode({k: v for k, v in params.items() if v is not None}, safe=",", quote_via=quote)
-
-
-def _json_object(response: requests.Response, items: str | None = None) -> Mapping[str, Any]:
-    """The JSON object Keap answered, with a list of objects under `items` (or none at all)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    listed = body.get(items) if isinstance(body, dict) and items else None
-    if not isinstance(body, dict) or not (
-        listed is None or (isinstance(listed, list) and all(isinstance(i, dict) for i in listed))
-    ):
-        call = f"{response.request.method} {urlsplit(response.request.url).path}"
-        shape = f"a JSON object with a list of {items}" if items else "a JSON object"
-        raise AirbyteTracedException(
-            message=f"Keap's answer to {call} is not {shape}, as its API documents.",
-            internal_message=f"{call} answered {response.status_code}: {response.text[:500]!r}",
-            failure_type=FailureType.system_error,
-        )
-    return body

@@ -30,7 +30,7 @@ from keap_xero_sandbox import Sandbox
 from source_keap import SourceKeap
 
 # Airbyte's standard source tests (test_standard_suite.py) parametrize through these hooks.
-pytest_plugins = ["invoice_model.connector.standard_suite"]
+pytest_plugins = ["keap_xero_sandbox.standard_suite"]
 
 
 def cents(amount: int, currency: str = "USD") -> dict[str, Any]:

@@ -120,7 +120,27 @@ def test_a_refused_refresh_token_fails_the_check_naming_it(keap):
     config["credentials"]["refresh_token"] = "not-a-keap-refresh-token"
     status = SourceKeap().check(logging.getLogger("test"), config)
     assert status.status == Status.FAILED
-    assert "credentials.refresh_token" in status.message
+    assert status.message.startswith(
+        "Config field 'credentials.refresh_token': Keap rejected the refresh token (it accepts "
+        "the app's client ID and secret)"
+    )
+    assert "re-authenticate the source" in status.message
+
+
+def test_a_wrong_client_secret_is_named_and_not_taken_for_a_refused_refresh_token(keap):
+    """Keap answers a refresh with a wrong secret as it answers a spent refresh token; the
+    connector tells them apart, and the refresh token is left as it was."""
+    config = keap.config("oauth2.0")
+    config["credentials"]["client_secret"] = "not-the-secret"
+    status = SourceKeap().check(logging.getLogger("test"), config)
+    assert status.status == Status.FAILED
+    assert status.message.startswith(
+        "Config field 'credentials.client_secret': Keap does not accept this client ID and secret"
+    )
+    assert config["credentials"]["client_secret"] not in status.message
+
+    again = SourceKeap().check(logging.getLogger("test"), keap.config("oauth2.0"))
+    assert again.status == Status.SUCCEEDED
 
 
 def test_an_oauth_token_refused_again_after_a_refresh_asks_to_re_authenticate(keap):

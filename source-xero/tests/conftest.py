@@ -32,7 +32,7 @@ from keap_xero_sandbox import Sandbox
 from keap_xero_sandbox.xero.ledger import Ledger
 from source_xero import SourceXero
 
-pytest_plugins = ["invoice_model.connector.standard_suite"]
+pytest_plugins = ["keap_xero_sandbox.standard_suite"]
 
 CURSORS = {"invoices": "updated_at", "payments": "updated_at", "contacts": "UpdatedDateUTC"}
 KEYS = {"invoices": "source_id", "payments": "source_id", "contacts": "ContactID"}

@@ -28,14 +28,18 @@ def rotating_refresh_token_authenticator(
     *,
     credentials_path: str = "credentials",
     rejected_error_values: tuple[str, ...] = ("invalid_grant",),
+    authenticator: type[SingleUseRefreshTokenOauth2Authenticator] = (
+        SingleUseRefreshTokenOauth2Authenticator
+    ),
 ) -> SingleUseRefreshTokenOauth2Authenticator:
     """An authenticator reading `client_id`, `client_secret`, `refresh_token`, `access_token` and
-    `token_expiry_date` under `config[credentials_path]`, and updating them in place.
+    `token_expiry_date` under `config[credentials_path]`, and updating them in place;
+    `authenticator` is the CDK's class, or a vendor's subclass of it.
     """
     credentials = config[credentials_path]
     credentials.setdefault("access_token", "")
     credentials.setdefault("token_expiry_date", "")
-    return SingleUseRefreshTokenOauth2Authenticator(
+    return authenticator(
         connector_config=config,
         token_refresh_endpoint=token_url,
         client_id=credentials["client_id"],

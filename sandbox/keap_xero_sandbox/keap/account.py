@@ -118,7 +118,9 @@ class KeapAccount:
         self.order_of_invoice: dict[int, int] = {}
         self.payments_of_order: dict[int, list[int]] = defaultdict(list)
         self.invoice_payments_of_order: dict[int, list[int]] = defaultdict(list)
-        self.xero_invoice_field = self.define_order_field(XERO_INVOICE_FIELD_LABEL, "TEXT")
+        self.xero_invoice_field: CustomFieldDefinition | None = self.define_order_field(
+            XERO_INVOICE_FIELD_LABEL, "TEXT"
+        )
 
     # --- time and identity -----------------------------------------------------------------------
 
@@ -310,6 +312,16 @@ class KeapAccount:
         )
         self.custom_fields[definition.id] = definition
         return definition
+
+    def remove_order_field(self, field_id: int) -> None:
+        """Delete an order custom field and every order's value of it (done in Keap's app)."""
+        if self.custom_fields.pop(field_id, None) is None:
+            raise NotFoundError(f"Order custom field with ID {field_id} not found")
+        for order in self.orders:
+            if order.custom_fields.pop(field_id, None) is not None:
+                order.version += 1
+        if self.xero_invoice_field is not None and self.xero_invoice_field.id == field_id:
+            self.xero_invoice_field = None
 
     def order_field_named(self, name: str) -> CustomFieldDefinition | None:
         """By `field_name`, case-insensitive, with or without the leading `_` of Keap's

@@ -11,6 +11,7 @@ not through the API (consent screens, refunds, settings), and the credentials to
 | `POST /payments/<id>/refund` `{"amount"?, "note"?}` | refund a payment (all that is left, or `amount` in major units) |
 | `POST /payments/<id>/void` | void a payment |
 | `POST /orders/<id>/view` | the customer opens the invoice (status VIEWED) |
+| `DELETE /orders/model/customFields/<id>` | delete an order custom field and its values |
 | `POST /subscriptions` `{"contact_id", "plan_id"}` | a subscription (takes an invoice ID) |
 | `POST /subscriptions/<id>/bill` `{"charge"?: true}` | bill a cycle: a new order and invoice |
 """  # noqa: E501 (a table)
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from keap_xero_sandbox.keap.emulator import KeapEmulator
 
 
-def control_blueprint(emulator: KeapEmulator) -> Blueprint:
+def control_blueprint(emulator: KeapEmulator) -> Blueprint:  # noqa: PLR0915 (one route per statement)
     bp = Blueprint("keap_control", __name__)
 
     def body() -> dict[str, Any]:
@@ -112,6 +113,12 @@ def control_blueprint(emulator: KeapEmulator) -> Blueprint:
     def view(order_id: int) -> ResponseReturnValue:
         with emulator.account.lock:
             return jsonify(emulator.renderer.order(emulator.account.mark_viewed(order_id)))
+
+    @bp.delete("/orders/model/customFields/<int:field_id>")
+    def remove_order_field(field_id: int) -> ResponseReturnValue:
+        with emulator.account.lock:
+            emulator.account.remove_order_field(field_id)
+        return "", 204
 
     @bp.post("/subscriptions")
     def subscribe() -> ResponseReturnValue:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import iso3166
+
 from invoice_model.dates import DateParseError, parse_date, parse_datetime
 from invoice_model.money import MoneyError, to_decimal
 from keap_xero_sandbox.keap.errors import BadRequestError
@@ -366,8 +368,23 @@ def phone_numbers(name: str, value: Any) -> list[dict[str, Any]]:
     return result
 
 
+def address_limits(slot: str) -> dict[str, int]:
+    """The spec's maximum lengths of an `Address`'s properties, which depend on its slot."""
+    billing = slot == "BILLING"
+    return {
+        "line1": 75 if billing else 100,
+        "line2": 75 if billing else 100,
+        "locality": 50 if billing else 100,
+        "region": 50,
+        "postal_code": 20 if slot == "SHIPPING" else 15,
+        "zip_code": 20 if slot == "SHIPPING" else 15,
+        "zip_four": 10,
+    }
+
+
 def addresses(name: str, value: Any) -> list[dict[str, Any]]:
-    """`Address`es; Keap requires `country_code` when a region is given."""
+    """`Address`es: Keap requires `country_code` (ISO 3166-1 alpha-3) when a region is given,
+    and limits each line's length by the address's slot."""
     keys = ("line1", "line2", "locality", "region", "region_code", "country_code")
     keys += ("postal_code", "zip_code", "zip_four")
     result = []
@@ -376,13 +393,18 @@ def addresses(name: str, value: Any) -> list[dict[str, Any]]:
         slot = entry.get("field")
         if slot not in ADDRESS_SLOTS:
             raise BadRequestError(f"'{where}.field' must be one of {', '.join(ADDRESS_SLOTS)}")
+        limits = address_limits(slot)
         address = {"field": slot}
         for key in keys:
             if entry.get(key) is not None:
-                address[key] = any_text(f"{where}.{key}", entry[key])
-        if (address.get("region") or address.get("region_code")) and not address.get(
-            "country_code"
-        ):
+                address[key] = text(f"{where}.{key}", entry[key], limits.get(key))
+        country = address.get("country_code")
+        if country is not None and country not in iso3166.countries_by_alpha3:
+            raise BadRequestError(
+                f"'{where}.country_code' must be an ISO 3166-1 alpha-3 country code, not "
+                f"{country!r}"
+            )
+        if (address.get("region") or address.get("region_code")) and not country:
             raise BadRequestError(f"'{where}.country_code' is required when a region is specified")
         result.append(address)
     _unique_slots(name, result)
@@ -465,6 +487,35 @@ def new_custom_field(body: Any) -> dict[str, Any]:
         for i, option in enumerate(values.get("options") or [])
     ]
     return values
+
+
+# The modules `GET /settings/applications:getConfiguration` returns besides `application`.
+CONFIGURATION_MODULES = (
+    "AFFILIATE",
+    "APPOINTMENT",
+    "CONTACT",
+    "ECOMMERCE",
+    "EMAIL",
+    "FORMS",
+    "FULFILLMENT",
+    "INVOICE",
+    "NOTE",
+    "OPPORTUNITY",
+    "TASK",
+    "TEMPLATE",
+)
+
+
+def configuration_modules(raw: list[str]) -> list[str]:
+    """The `fields` of an application-configuration request (repeated or comma-separated)."""
+    names = [name.strip().upper() for entry in raw for name in entry.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CONFIGURATION_MODULES]
+    if unknown:
+        raise BadRequestError(
+            f"Invalid fields value(s) {', '.join(unknown)}: allowed are "
+            f"{', '.join(CONFIGURATION_MODULES)}"
+        )
+    return names
 
 
 def _unique_slots(name: str, entries: list[dict[str, Any]]) -> None:

@@ -432,6 +432,48 @@ def custom_field(definition: CustomFieldDefinition) -> dict[str, Any]:
     }
 
 
+def application_configuration(account: KeapAccount, modules: Iterable[str]) -> dict[str, Any]:
+    """A `GetSettingsResponse`: the application's own settings, and the modules asked for.
+
+    Only the e-commerce module carries data the emulator keeps (`currency`, and the manual
+    payment types as one comma-separated `payment_types` string, which the spec types as a
+    string without saying more); the others are present and empty.
+    """
+    profile = account.profile
+    address = profile.address
+    body: dict[str, Any] = {
+        "application": {
+            "company": compact(
+                {
+                    "name": profile.name,
+                    "email": profile.email,
+                    "phone": profile.phone,
+                    "website": profile.website,
+                    "street_address_1": address.get("line1"),
+                    "city": address.get("locality"),
+                    "state": address.get("region"),
+                    "zip": address.get("postal_code"),
+                    "country": address.get("country_code"),
+                }
+            ),
+            "time_zone": profile.time_zone,
+            "default_view_locale": profile.language_tag,
+            "features_enabled": {"marketing": True},
+        }
+    }
+    for module in modules:
+        body[module.lower()] = {}
+    if "ECOMMERCE" in modules:
+        body["ecommerce"] = {
+            "currency": profile.currency_code,
+            "default_country": address.get("country_code"),
+            "payment_types": ",".join(account.manual_payment_types),
+            "track_cost_per_unit": False,
+            "track_inventory": False,
+        }
+    return body
+
+
 def business_profile(profile: BusinessProfile) -> dict[str, Any]:
     return {
         "name": profile.name,

@@ -285,6 +285,12 @@ def _rest(emulator: KeapEmulator) -> Blueprint:  # noqa: PLR0915 (one route per 
     def business_profile() -> ResponseReturnValue:
         return jsonify(render.business_profile(emulator.account.profile))
 
+    @bp.get("/v2/settings/applications:getConfiguration")
+    @account_locked
+    def application_configuration() -> ResponseReturnValue:
+        modules = inputs.configuration_modules(request.args.getlist("fields"))
+        return jsonify(render.application_configuration(emulator.account, modules))
+
     @bp.get("/v2/oauth/connect/userinfo")
     def user_info() -> ResponseReturnValue:
         caller = g.keap_caller

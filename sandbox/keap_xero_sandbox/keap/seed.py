@@ -258,7 +258,9 @@ class _Builder:
             "xero_invoice_field": {
                 "id": str(account.xero_invoice_field.id),
                 "field_name": account.xero_invoice_field.field_name,
-            },
+            }
+            if account.xero_invoice_field
+            else None,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
         }
@@ -266,7 +268,7 @@ class _Builder:
     def _samples(self) -> dict[str, str]:
         """One order of each kind the account ended up with, for tests to pick from."""
         account, samples = self.account, {}
-        marker = account.xero_invoice_field.id
+        marker = account.xero_invoice_field.id if account.xero_invoice_field else None
         voided = {p.order_id for p in account.payments if p.voided}
         for order in account.orders:
             kinds = []
@@ -370,7 +372,10 @@ class _Builder:
             values["sent_time"] = created + dt.timedelta(minutes=rng.randint(1, 120))
         if synced:
             xero_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-            values["custom_fields"] = {self.account.xero_invoice_field.id: str(xero_id)}
+            field = self.account.xero_invoice_field
+            if field is None:
+                raise ValueError("synced_orders needs the account's Xero Invoice ID order field")
+            values["custom_fields"] = {field.id: str(xero_id)}
             values["invoice_number"] = f"INV-{rng.randint(1000, 9999)}"
             values["external_create_user"] = "xero-sync"
             values["external_create_time"] = created

@@ -162,6 +162,37 @@ def test_a_refresh_keap_cannot_honour_answers_invalid_refresh_token(
     }
 
 
+def test_a_refresh_with_a_wrong_secret_leaves_the_refresh_token_unspent(keap_sandbox, credentials):
+    wrong = dict(credentials, client_secret="not-the-secret")
+    refused = refresh(keap_sandbox, wrong, credentials["refresh_token"])
+
+    assert refused.status_code == 400
+    assert refresh(keap_sandbox, credentials, credentials["refresh_token"]).status_code == 200
+
+
+def test_a_code_exchange_tells_wrong_client_credentials_from_an_unknown_code(
+    keap_sandbox, credentials
+):
+    """What a client asks to tell a wrong client secret from a spent refresh token, which a
+    refresh answers alike: the client is authenticated before the code is looked at."""
+    form = {"grant_type": "authorization_code", "code": "no-such-code", "redirect_uri": "x"}
+
+    wrong_secret = token_call(keap_sandbox, form, basic(credentials["client_id"], "nope"))
+    unknown_client = token_call(keap_sandbox, form, basic("no-such-client", "nope"))
+    good_client = token_call(
+        keap_sandbox, form, basic(credentials["client_id"], credentials["client_secret"])
+    )
+
+    for refused in (wrong_secret, unknown_client):
+        assert refused.status_code == 401
+        assert refused.json() == {
+            "error": "invalid_grant",
+            "error_description": "Unable to authenticate username and password",
+        }
+    assert good_client.status_code == 400
+    assert good_client.json()["error_description"] == "Invalid authorization code"
+
+
 def test_refresh_tokens_last_45_days(keap_sandbox, credentials):
     spare = keap_sandbox.keap.auth.mint_refresh_token().value
     keap_sandbox.clock.advance(44 * DAY)

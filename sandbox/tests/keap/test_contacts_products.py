@@ -52,6 +52,14 @@ def test_a_contact_is_created_with_what_was_sent(keap_sandbox, api):
         ({"email_addresses": [{"email": "a@example.com", "field": "EMAIL9"}]}, "EMAIL1"),
         ({"given_name": "x" * 41, "phone_numbers": [{"number": "1"}]}, "at most 40"),
         ({"company": {"id": "999"}, "phone_numbers": [{"number": "1"}]}, "Company with ID 999"),
+        (
+            {"addresses": [{"field": "BILLING", "line1": "1 Main", "country_code": "US"}]},
+            "ISO 3166-1 alpha-3",
+        ),
+        ({"addresses": [{"field": "BILLING", "line1": "x" * 76}]}, "at most 75"),
+        ({"addresses": [{"field": "SHIPPING", "line1": "x" * 101}]}, "at most 100"),
+        ({"addresses": [{"field": "BILLING", "locality": "x" * 51}]}, "at most 50"),
+        ({"addresses": [{"field": "OTHER", "postal_code": "1" * 16}]}, "at most 15"),
     ],
 )
 def test_a_contact_keap_would_refuse_is_a_400(api, body, message):

@@ -73,3 +73,35 @@ def test_a_refund_amount_must_fit_the_currency(shop, raw):
     response = raw.post(f"/_sandbox/keap/payments/{paid['id']}/refund", {"amount": 1.005})
 
     assert response.status_code == 400
+
+
+def test_the_application_configuration_lists_the_manual_payment_types(api, raw):
+    raw.post("/_sandbox/keap/settings", {"manual_payment_types": ["Cash", "Bank transfer"]})
+
+    plain = api.get("/settings/applications:getConfiguration")
+    with_ecommerce = api.get("/settings/applications:getConfiguration", fields="ECOMMERCE")
+    unknown = api.get("/settings/applications:getConfiguration", fields="ORDERS")
+
+    assert plain.status_code == 200
+    assert set(plain.json()) == {"application"}
+    assert plain.json()["application"]["time_zone"] == "America/New_York"
+    ecommerce = with_ecommerce.json()["ecommerce"]
+    assert ecommerce["payment_types"] == "Cash,Bank transfer"
+    assert ecommerce["currency"] == "USD"
+    assert unknown.status_code == 400
+
+
+def test_an_order_custom_field_removed_in_the_app_leaves_the_orders(api, raw, shop):
+    model = api.get("/orders/model").json()
+    field = model["custom_fields"][0]
+    order = shop.order(custom_fields=[{"id": field["id"], "content": "a-xero-id"}])
+
+    removed = raw.delete(f"/_sandbox/keap/orders/model/customFields/{field['id']}")
+    again = raw.delete(f"/_sandbox/keap/orders/model/customFields/{field['id']}")
+
+    assert removed.status_code == 204
+    assert again.status_code == 404
+    assert api.get("/orders/model").json()["custom_fields"] == []
+    assert api.get(f"/orders/{order['id']}").json()["custom_fields"] == []
+    filtered = api.get("/orders", filter=f"{field['field_name']}==a-xero-id")
+    assert filtered.status_code == 400

@@ -57,6 +57,7 @@ def orders(keap_sandbox, shop):
         ("title==Ord*", ["1", "2", "3", "4", "5"]),
         ("XeroInvoiceID==8a1f-XERO-0005", ["5"]),
         ("_xeroinvoiceid==8A1F-xero*", ["5"]),
+        ("XeroInvoiceID==*", ["5"]),
         ("shipping_locality==Phoenix;shipping_country_code==USA", ["5"]),
         ("contact_id==1;paid==false;order_type==OFFLINE", ["3"]),
     ],

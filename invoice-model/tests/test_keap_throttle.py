@@ -2,7 +2,11 @@
 
 import datetime as dt
 
-from source_keap.throttle import allowances, next_utc_midnight, spent_daily_allowance
+from invoice_model.connector.keap.throttle import (
+    allowances,
+    next_utc_midnight,
+    spent_daily_allowance,
+)
 
 PLAIN = {
     "x-keap-product-quota-limit": "150000",

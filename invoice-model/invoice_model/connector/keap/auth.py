@@ -1,0 +1,194 @@
+"""Signing in to Keap: OAuth2 with rotating refresh tokens, or an API key.
+
+With OAuth, Keap issues a new refresh token on every refresh and the old one stops working; the
+authenticator writes each new token into the config and prints it as a CONNECTOR_CONFIG control
+message, so the platform (or whoever runs the CLI) keeps it. An API key (Personal Access Token or
+Service Account Key) is sent as `X-Keap-API-Key` and never changes.
+
+Keap's token endpoint answers a refresh with a wrong client secret exactly as it answers a spent
+or unknown refresh token: 400 `invalid_request`, "Invalid Refresh Token". Its answer to an
+authorization-code exchange does tell them apart: wrong client credentials get 401 "Unable to
+authenticate username and password" before the code is even looked at, good ones a 400 about the
+code. So when a refresh is refused, the authenticator asks once more with the client
+credentials and a code that cannot exist (nothing is issued or spent), and the config error
+names the field that is wrong: `credentials.client_secret` or `credentials.refresh_token`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.requests_native_auth import (
+    SingleUseRefreshTokenOauth2Authenticator,
+)
+from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_token import (
+    AbstractHeaderAuthenticator,
+)
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from requests.auth import AuthBase
+
+from invoice_model.connector.config import config_error
+from invoice_model.connector.oauth import basic_auth_header, rotating_refresh_token_authenticator
+
+API_KEY_HEADER = "X-Keap-API-Key"
+# Keap answers a spent or unknown refresh token with `invalid_request` ("Invalid Refresh Token").
+REJECTED_REFRESH_ERRORS = ("invalid_grant", "invalid_request")
+# The exchange that tells whether Keap accepts the client credentials (see the module docstring).
+CREDENTIAL_PROBE = {
+    "grant_type": "authorization_code",
+    "code": "keap-connector-credential-check",
+    "redirect_uri": "https://localhost/keap-connector-credential-check",
+}
+PROBE_TIMEOUT = (10, 20)
+
+logger = logging.getLogger("airbyte")
+
+
+class ApiKeyAuthenticator(AbstractHeaderAuthenticator):
+    """Sends a Personal Access Token or Service Account Key as Keap's `X-Keap-API-Key` header."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    @property
+    def auth_header(self) -> str:
+        return API_KEY_HEADER
+
+    @property
+    def token(self) -> str:
+        return self._api_key
+
+
+class KeapOAuth2Authenticator(SingleUseRefreshTokenOauth2Authenticator):
+    """The CDK's rotating-token authenticator; a refused refresh names the field to fix."""
+
+    connector = "connector"  # the word the refusal uses: "re-authenticate the <connector>"
+
+    def refresh_access_token(self) -> Any:
+        try:
+            return super().refresh_access_token()
+        except AirbyteTracedException as error:
+            if error.failure_type != FailureType.config_error:
+                raise
+            raise self._refusal() from error
+
+    def _refusal(self) -> AirbyteTracedException:
+        """The refused refresh as a config error naming the wrong field (module docstring)."""
+        verdict = self._client_accepted()
+        if verdict is False:
+            return config_error(
+                "credentials.client_secret",
+                "Keap does not accept this client ID and secret (its token endpoint refused "
+                "them). Copy the key and the secret of your app from the Keap developer portal "
+                "(keys.developer.keap.com), then run again with the same refresh token",
+            )
+        tried = " (it accepts the app's client ID and secret)" if verdict else ""
+        return config_error(
+            "credentials.refresh_token",
+            f"Keap rejected the refresh token{tried}: a refresh token works once and lasts "
+            f"45 days, and a new one is stored after every sync; re-authenticate the "
+            f"{self.connector} to get a new one",
+        )
+
+    def _client_accepted(self) -> bool | None:
+        """Whether Keap's token endpoint accepts the client credentials; None when its answer
+        does not say (unreachable, throttled, failing)."""
+        try:
+            answer = requests.post(
+                self.get_token_refresh_endpoint(),
+                data=CREDENTIAL_PROBE,
+                headers={
+                    "Authorization": basic_auth_header(
+                        self.get_client_id(), self.get_client_secret()
+                    ),
+                    "Accept": "application/json",
+                },
+                timeout=PROBE_TIMEOUT,
+            )
+        except requests.RequestException as error:
+            logger.info("Could not ask Keap whether it accepts the client credentials: %s", error)
+            return None
+        if answer.status_code == 401:
+            return False
+        if 400 <= answer.status_code < 500 and answer.status_code != 429:
+            return True
+        return None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """The configured way of signing in, and the config field a user fixes when Keap refuses it."""
+
+    authenticator: AuthBase
+    field: str
+    is_oauth: bool
+    connector: str = "source"
+
+    def rejected(self, detail: str) -> Exception:
+        if self.is_oauth:
+            advice = (
+                f"Keap rejected the OAuth credentials; re-authenticate the {self.connector} (a "
+                "refresh token works once and lasts 45 days; a new one is stored after every "
+                "sync)"
+            )
+        else:
+            advice = "Keap rejected the API key; create a new key under Settings > API Settings"
+        return config_error(self.field, f"{advice}. {detail}")
+
+
+@contextmanager
+def credential_errors(credential: Credential) -> Iterator[None]:
+    """Keap (or its token endpoint) refusing the credential, reported as a config error naming
+    its field. A config error that already names its field (a 403: the credential is good, its
+    user lacks access; a refused client secret) passes as it is."""
+    try:
+        yield
+    except AirbyteTracedException as error:
+        message = error.message or ""
+        if error.failure_type != FailureType.config_error or message.startswith("Config field "):
+            raise
+        raise credential.rejected(message) from error
+
+
+def credential(
+    config: MutableMapping[str, Any], token_url: str, connector: str = "source"
+) -> Credential:
+    """The authenticator for `config["credentials"]`; OAuth updates that mapping in place.
+    `connector` ("source", "destination") is how refusals name what to re-authenticate."""
+    credentials = config.get("credentials")
+    if not isinstance(credentials, Mapping):
+        raise config_error("credentials", "choose OAuth2.0 or API key")
+    auth_type = credentials.get("auth_type")
+    if auth_type == "api_key":
+        api_key = _required(credentials, "api_key")
+        add_to_secrets(api_key)
+        return Credential(ApiKeyAuthenticator(api_key), "credentials.api_key", False, connector)
+    if auth_type in ("oauth2.0", None) and "refresh_token" in credentials:
+        for name in ("client_id", "client_secret", "refresh_token"):
+            add_to_secrets(_required(credentials, name))
+        authenticator = cast(
+            KeapOAuth2Authenticator,
+            rotating_refresh_token_authenticator(
+                config,
+                token_url,
+                rejected_error_values=REJECTED_REFRESH_ERRORS,
+                authenticator=KeapOAuth2Authenticator,
+            ),
+        )
+        authenticator.connector = connector
+        return Credential(authenticator, "credentials.refresh_token", True, connector)
+    raise config_error("credentials.auth_type", f"{auth_type!r} is not 'oauth2.0' or 'api_key'")
+
+
+def _required(credentials: Mapping[str, Any], name: str) -> str:
+    value = credentials.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise config_error(f"credentials.{name}", "is required")
+    return value.strip()

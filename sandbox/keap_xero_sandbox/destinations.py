@@ -1,0 +1,156 @@
+"""What the destinations' tests send and read: configs edited by dotted path, Airbyte messages as
+a source sends them, and a `write` run in-process with what it yielded kept for the test.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteRecordMessage,
+    AirbyteStateBlob,
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStream,
+    AirbyteStreamState,
+    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteStream,
+    DestinationSyncMode,
+    Level,
+    StreamDescriptor,
+    SyncMode,
+    Type,
+)
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+Config = dict[str, Any]
+
+
+class Writes(Protocol):
+    def write(
+        self,
+        config: Any,
+        configured_catalog: ConfiguredAirbyteCatalog,
+        input_messages: Iterable[AirbyteMessage],
+    ) -> Iterable[AirbyteMessage]: ...
+
+
+def edited(base: Config, **changes: Any) -> Config:
+    """A copy of `base` with dotted paths set (`"invoices.status": "DRAFT"`); None deletes."""
+    result = copy.deepcopy(base)
+    for path, value in changes.items():
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is None:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return result
+
+
+def record(stream: str, data: dict[str, Any]) -> AirbyteMessage:
+    return AirbyteMessage(
+        type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data=data, emitted_at=0)
+    )
+
+
+def state(stream: str, cursor: str) -> AirbyteMessage:
+    return AirbyteMessage(
+        type=Type.STATE,
+        state=AirbyteStateMessage(
+            type=AirbyteStateType.STREAM,
+            stream=AirbyteStreamState(
+                stream_descriptor=StreamDescriptor(name=stream),
+                stream_state=AirbyteStateBlob(updated_at=cursor),
+            ),
+        ),
+    )
+
+
+def sync(
+    invoices: Sequence[dict[str, Any]] = (),
+    payments: Sequence[dict[str, Any]] = (),
+    *,
+    state_every: int = 1_000,
+) -> list[AirbyteMessage]:
+    """Messages as a source sends them: invoices then payments, a state every `state_every`
+    records of a stream and after its last one."""
+    messages = []
+    for stream, records in (("invoices", invoices), ("payments", payments)):
+        for n, data in enumerate(records, 1):
+            messages.append(record(stream, data))
+            if n % state_every == 0 or n == len(records):
+                messages.append(state(stream, f"{n:06d}"))
+    return messages
+
+
+def catalog(
+    *streams: str, mode: DestinationSyncMode = DestinationSyncMode.append_dedup
+) -> ConfiguredAirbyteCatalog:
+    """The contract's streams (all when none are named), each an upsert by `source_id`."""
+    return ConfiguredAirbyteCatalog(
+        streams=[
+            ConfiguredAirbyteStream(
+                stream=AirbyteStream(
+                    name=name, json_schema={}, supported_sync_modes=[SyncMode.incremental]
+                ),
+                sync_mode=SyncMode.incremental,
+                destination_sync_mode=mode,
+                primary_key=[["source_id"]],
+            )
+            for name in streams or ("invoices", "payments")
+        ]
+    )
+
+
+@dataclass
+class Written:
+    """What one `write` yielded, and the error it ended with (None when it succeeded)."""
+
+    messages: list[AirbyteMessage]
+    error: AirbyteTracedException | None
+
+    @property
+    def states(self) -> list[AirbyteStateMessage]:
+        return [m.state for m in self.messages if m.type == Type.STATE and m.state]
+
+    def logs(self, level: Level) -> list[str]:
+        return [m.log.message for m in self.messages if m.log and m.log.level == level]
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.logs(Level.WARN)
+
+    @property
+    def summary(self) -> str:
+        return self.messages[-1].log.message if self.messages and self.messages[-1].log else ""
+
+
+class Runs:
+    """`write` of one destination, in-process: as the generator it is (`run`, to look at the
+    API while it runs) or to its end (`write`)."""
+
+    def __init__(self, destination: type[Writes]) -> None:
+        self.destination = destination
+
+    def run(
+        self, config: Config, messages: Iterable[AirbyteMessage], streams: Sequence[str] = ()
+    ) -> Iterator[AirbyteMessage]:
+        return iter(self.destination().write(config, catalog(*streams), messages))
+
+    def write(
+        self, config: Config, messages: Iterable[AirbyteMessage], streams: Sequence[str] = ()
+    ) -> Written:
+        out: list[AirbyteMessage] = []
+        try:
+            for message in self.run(config, messages, streams):
+                out.append(message)
+        except AirbyteTracedException as error:
+            return Written(out, error)
+        return Written(out, None)
