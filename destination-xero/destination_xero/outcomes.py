@@ -38,6 +38,7 @@ class Tally:
     """Outcomes per stream over a whole sync."""
 
     counts: dict[str, Counter[Outcome]] = field(default_factory=dict)
+    unreadable: int = 0  # input lines that were no message
 
     def add(self, stream: str, outcome: Outcome, n: int = 1) -> None:
         self.counts.setdefault(stream, Counter())[outcome] += n
@@ -46,7 +47,9 @@ class Tally:
         return sum(counter[Outcome.REJECTED] for counter in self.counts.values())
 
     def summary(self) -> str:
-        """`invoices: 3 created, 1 updated, ...; payments: ...` (every outcome, zeros too)."""
+        """`invoices: 3 created, 1 updated, ...; payments: ...` (every outcome, zeros too), and
+        the unreadable input lines when there were any.
+        """
         parts = []
         for stream in sorted(self.counts):
             counter = self.counts[stream]
@@ -54,4 +57,6 @@ class Tally:
                 f"{stream}: "
                 + ", ".join(f"{counter[outcome]} {outcome.value}" for outcome in Outcome)
             )
+        if self.unreadable:
+            parts.append(f"{self.unreadable} unreadable input line(s) skipped")
         return "; ".join(parts) if parts else "no records"

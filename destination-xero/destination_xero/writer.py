@@ -38,13 +38,14 @@ from destination_xero.books import Books
 from destination_xero.client import MAX_IN_FLIGHT, XeroClient
 from destination_xero.config import Settings
 from destination_xero.contacts import ContactDirectory
+from destination_xero.intake import Intake
 from destination_xero.invoices import InvoiceWriter, Result
 from destination_xero.ledger import Ledger
 from destination_xero.outcomes import Notice, Outcome, Tally
 from destination_xero.pacing import DailyLimitError
 from destination_xero.payments import PaymentWriter
-from invoice_model import validation
-from invoice_model.contract import INVOICES, PAYMENTS, STREAMS
+from invoice_model.connector.messages import Unreadable
+from invoice_model.contract import INVOICES, PAYMENTS
 
 FLUSH_RECORDS = 1_000
 MAX_LISTED_REJECTIONS = 10
@@ -70,20 +71,25 @@ class Writer:
         self.buffer: list[tuple[str, dict[str, Any]]] = []
         self.unacknowledged: Counter[StreamKey] = Counter()  # records since each stream's state
         self.rejections: list[Notice] = []
+        self.intake = Intake(settings.invoices)
 
-    def write(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
+    def write(self, messages: Iterable[AirbyteMessage | Unreadable]) -> Iterator[AirbyteMessage]:
         try:
             for message in messages:
-                if message.type == Type.RECORD and message.record is not None:
+                if isinstance(message, Unreadable):
+                    yield from self.unreadable(message)
+                elif message.type == Type.RECORD and message.record is not None:
                     record = message.record
-                    self.buffer.append((record.stream, _restored(record.stream, record.data)))
+                    self.buffer.append((record.stream, record.data))
                     self.unacknowledged[(record.stream, record.namespace)] += 1
                     if len(self.buffer) >= FLUSH_RECORDS:
                         yield from self.flush()
                 elif message.type == Type.STATE and message.state is not None:
                     yield from self.flush()
+                    yield from self.refuse_if_wrongly_shaped(_state_streams(message.state))
                     yield self.acknowledge(message.state)
             yield from self.flush()
+            yield from self.refuse_if_wrongly_shaped(None)
             yield _log(Level.INFO, f"Xero: {self.tally.summary()}")
         except DailyLimitError as stop:
             yield _log(Level.WARN, f"Xero: stopped at the daily call limit; {self.tally.summary()}")
@@ -110,17 +116,19 @@ class Writer:
         invoices: dict[str, dict[str, Any]] = {}
         payments: dict[str, dict[str, Any]] = {}
         for stream, data in records:
-            problem = _problem(stream, data)
+            examined = self.intake.examine(stream, data)
             record_id = str(data.get("source_id")) if isinstance(data, Mapping) else "?"
-            if problem is not None:
-                self._settle(stream, record_id, Result(Outcome.REJECTED, problem), notices)
-            elif data["written_by_sync"]:
+            notices += (Notice(stream, record_id, f"fitted to Xero: {n}") for n in examined.notes)
+            if examined.record is None:
+                result = Result(Outcome.REJECTED, examined.problem)
+                self._settle(stream, record_id, result, notices)
+            elif examined.record["written_by_sync"]:
                 self.tally.add(stream, Outcome.SKIPPED)
             else:
                 chosen = invoices if stream == INVOICES.name else payments
                 if record_id in chosen:  # a later copy of the same record supersedes it
                     self.tally.add(stream, Outcome.UNCHANGED)
-                chosen[record_id] = data
+                chosen[record_id] = examined.record
         try:
             self._write_invoices(list(invoices.values()), notices)
             for record_id, result in self.payments.write(list(payments.values())).items():
@@ -157,6 +165,27 @@ class Writer:
         if result.outcome is Outcome.REJECTED:
             self.rejections.append(notice)
 
+    def unreadable(self, line: Unreadable) -> Iterator[AirbyteMessage]:
+        """An input line that is no message: reported and counted; under `on_invalid_record:
+        fail`, the end of the sync once what came before it is committed.
+        """
+        self.tally.unreadable += 1
+        notice = Notice("input", str(line.line_number), f"unreadable: {line.reason}")
+        self.rejections.append(notice)
+        yield _log(Level.WARN, f"Xero: {line}; skipped")
+        if self.settings.fail_on_invalid_record:
+            yield from self.flush()
+            raise _rejections_error(self.rejections)
+
+    def refuse_if_wrongly_shaped(self, streams: list[str] | None) -> Iterator[AirbyteMessage]:
+        """End the sync, before a state is echoed, when every record so far of one of `streams`
+        broke the contract's shape (the rule, in `intake`).
+        """
+        error = self.intake.wrongly_shaped(streams)
+        if error is not None:
+            yield _log(Level.WARN, f"Xero: {error.message} {self.tally.summary()}")
+            raise error
+
     def acknowledge(self, state: AirbyteStateMessage) -> AirbyteMessage:
         """The state message, echoed with the count of records it covers."""
         if state.type == AirbyteStateType.STREAM and state.stream is not None:
@@ -169,25 +198,10 @@ class Writer:
         return AirbyteMessage(type=Type.STATE, state=state)
 
 
-def _restored(stream: str, data: Any) -> Any:
-    """The record as its source emitted it, null fields included (see `with_nulls`)."""
-    contract = STREAMS.get(stream)
-    if contract is None or not isinstance(data, Mapping):
-        return data
-    return contract.with_nulls(data)
-
-
-def _problem(stream: str, data: Any) -> str | None:
-    """Why a record cannot be written before any call, or None."""
-    if stream not in (INVOICES.name, PAYMENTS.name):
-        return f"stream {stream!r} is not written by this destination"
-    if not isinstance(data, Mapping):
-        return "the record is not an object"
-    found = validation.problems(stream, data)
-    if found:
-        return "breaks the record contract: " + "; ".join(str(problem) for problem in found)
-    if data["source"] == "xero":
-        return "it comes from Xero: records are not written back to where they came from"
+def _state_streams(state: AirbyteStateMessage) -> list[str] | None:
+    """The stream a state message is about; None (all) for a global or legacy state."""
+    if state.type == AirbyteStateType.STREAM and state.stream is not None:
+        return [state.stream.stream_descriptor.name]
     return None
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+import io
+import json
+import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests
 from airbyte_cdk.models import (
     AirbyteMessage,
+    AirbyteMessageSerializer,
     AirbyteRecordMessage,
     AirbyteStateBlob,
     AirbyteStateMessage,
@@ -20,6 +26,7 @@ from airbyte_cdk.models import (
     AirbyteStream,
     AirbyteStreamState,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     ConfiguredAirbyteStream,
     DestinationSyncMode,
     Level,
@@ -264,6 +271,33 @@ def write(
     return Written(out, None)
 
 
+def cli(config: Config, lines: Sequence[str], streams: Sequence[str] = ()) -> Written:
+    """`destination-xero write --config --catalog` in-process, the input lines on its stdin: what
+    a pipe, the platform or PyAirbyte sends goes through the connector's own reading of them.
+    """
+    destination = DestinationXero()
+    out: list[AirbyteMessage] = []
+    with tempfile.TemporaryDirectory() as folder:
+        config_path, catalog_path = Path(folder, "config.json"), Path(folder, "catalog.json")
+        config_path.write_text(json.dumps(config))
+        catalog_path.write_text(
+            json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog(*streams)))
+        )
+        stdin = io.TextIOWrapper(io.BytesIO("".join(f"{line}\n" for line in lines).encode()))
+        arguments = ["write", "--config", str(config_path), "--catalog", str(catalog_path)]
+        try:
+            with mock.patch.object(sys, "stdin", stdin):
+                out.extend(destination.run_cmd(destination.parse_args(arguments)))
+        except AirbyteTracedException as error:
+            return Written(out, error)
+    return Written(out, None)
+
+
+def line(message: AirbyteMessage) -> str:
+    """A message as one line of JSON, as a source prints it."""
+    return json.dumps(AirbyteMessageSerializer.dump(message))
+
+
 def sync(
     invoices: Sequence[dict[str, Any]] = (),
     payments: Sequence[dict[str, Any]] = (),
@@ -333,6 +367,8 @@ def kit() -> SimpleNamespace:
         payment=payment,
         run=run,
         write=write,
+        cli=cli,
+        line=line,
         calls=calls,
         writes=writes,
         catalog=catalog,
