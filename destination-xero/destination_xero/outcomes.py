@@ -28,9 +28,10 @@ class Notice:
     stream: str
     record_id: str
     message: str
+    what: str = "record"  # "line" for an input line that was no message
 
     def __str__(self) -> str:
-        return f"{self.stream} record {self.record_id}: {self.message}"
+        return f"{self.stream} {self.what} {self.record_id}: {self.message}"
 
 
 @dataclass

@@ -170,9 +170,9 @@ class Writer:
         fail`, the end of the sync once what came before it is committed.
         """
         self.tally.unreadable += 1
-        notice = Notice("input", str(line.line_number), f"unreadable: {line.reason}")
+        notice = Notice("input", str(line.line_number), line.reason, what="line")
         self.rejections.append(notice)
-        yield _log(Level.WARN, f"Xero: {line}; skipped")
+        yield _log(Level.WARN, f"Xero: {notice}; skipped")
         if self.settings.fail_on_invalid_record:
             yield from self.flush()
             raise _rejections_error(self.rejections)

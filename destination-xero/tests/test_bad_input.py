@@ -97,7 +97,7 @@ def test_under_fail_an_unreadable_line_ends_the_sync_after_what_came_before_is_w
     lines = [_record(kit.invoice(1)), "garbage", _record(kit.invoice(2)), _state()]
     written = kit.cli(sandbox_config(on_invalid_record="fail"), lines)
     assert written.error is not None
-    assert "input record 2: unreadable: not JSON" in (written.error.message or "")
+    assert "input line 2: not JSON" in (written.error.message or "")
     assert sorted(xero.invoices()) == ["5001"]
     assert written.states == []
 

@@ -116,7 +116,8 @@ def _validator(contract: StreamContract) -> Draft7Validator:
     return _VALIDATORS[contract.name]
 
 
-def _path(parts: Iterable[Any]) -> str:
+def field_path(parts: Iterable[Any]) -> str:
+    """`["line_items", 2, "quantity"]` -> `line_items[2].quantity`."""
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -128,11 +129,13 @@ def _schema_problem(error: ValidationError) -> Problem:
     if error.validator == "required":
         missing = re.match(r"'(.+)' is a required property", error.message)
         if missing:
-            return Problem(_path([*error.absolute_path, missing[1]]), "is required", shape)
+            return Problem(field_path([*error.absolute_path, missing[1]]), "is required", shape)
     if error.validator == "format":
         expected = "YYYY-MM-DD" if error.validator_value == "date" else "UTC ISO-8601 ending in Z"
-        return Problem(_path(error.absolute_path), f"{error.instance!r} is not a {expected} value")
-    return Problem(_path(error.absolute_path), error.message, shape)
+        return Problem(
+            field_path(error.absolute_path), f"{error.instance!r} is not a {expected} value"
+        )
+    return Problem(field_path(error.absolute_path), error.message, shape)
 
 
 def _values(record: Any, path: str) -> Iterator[tuple[str, Any]]:

@@ -12,7 +12,7 @@ secret fields are never repeated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.validators import validator_for
 
 from invoice_model.connector.messages import json_kind
+from invoice_model.validation import field_path
 
 MAX_SHOWN_VALUE = 60
 _SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)\.\s")
@@ -74,7 +75,7 @@ def _explain(error: ValidationError) -> Iterator[FieldProblem]:
     if error.validator in ("oneOf", "anyOf"):
         yield from _explain_choice(error)
         return
-    path = _path(error.absolute_path)
+    path = field_path(error.absolute_path)
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "required":
         for name in error.validator_value:
@@ -95,7 +96,7 @@ def _explain_choice(error: ValidationError) -> Iterator[FieldProblem]:
     """A `oneOf` (or `anyOf`): the branch the config chose by its discriminator, explained;
     or, when it chose none, what the discriminator may be.
     """
-    path = _path(error.absolute_path)
+    path = field_path(error.absolute_path)
     branches: Sequence[Mapping[str, Any]] = error.validator_value
     instance = error.instance
     if not isinstance(instance, Mapping):
@@ -213,13 +214,6 @@ def _shown(value: Any, schema: Mapping[str, Any]) -> str:
         return "the value given"
     text = repr(value)
     return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 4] + "...'"
-
-
-def _path(parts: Iterable[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _join(path: str, name: str) -> str:
