@@ -27,12 +27,13 @@ from invoice_model.contract import INVOICES
 INVOICE_NUMBER_MAX = 255
 REFERENCE_MAX = 255
 DESCRIPTION_MAX = 4000
+CONTACT_NAME_MAX = 255
 CONTACT_NUMBER_MAX = 50
 PAYMENT_REFERENCE_MAX = 255
 CUT, LEAVE_OUT = "cut", "leave out"
 # Contract fields of a contact: Xero's limit for the field each goes to, and how it is fitted.
 CONTACT_FIELDS: dict[tuple[str, ...], tuple[int, str]] = {
-    ("name",): (255, CUT),
+    ("name",): (CONTACT_NAME_MAX, CUT),
     ("first_name",): (255, CUT),
     ("last_name",): (255, CUT),
     ("email",): (255, LEAVE_OUT),

@@ -17,7 +17,7 @@ from typing import Any
 from destination_xero.books import Books
 from destination_xero.config import InvoiceSettings, SourceTaxLines, XeroCalculatedTax
 from destination_xero.fitting import (
-    CONTACT_FIELDS,
+    CONTACT_NAME_MAX,
     CONTACT_NUMBER_MAX,
     INVOICE_NUMBER_MAX,
     PAYMENT_REFERENCE_MAX,
@@ -69,7 +69,7 @@ def contact_name(contact: Mapping[str, Any], *, suffixed: bool = False) -> str:
     if not suffixed:
         return name
     suffix = f" ({contact['source_id']})"
-    return cut(name, CONTACT_FIELDS[("name",)][0] - length(suffix)) + suffix
+    return cut(name, CONTACT_NAME_MAX - length(suffix)) + suffix
 
 
 def contact_payload(contact: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -7,6 +7,10 @@ batches of up to 50, up to five calls in flight. Flushing many records together 
 calls per record low: one contact look-up and one invoice look-up serve up to 1,000 records,
 and a batch is only half-full at the end of a flush.
 
+Each record is examined as it is flushed (`intake`): restored, checked against the contract and
+fitted to Xero's limits, or rejected with its reason before any call; an input line that is no
+message is reported and counted as it arrives.
+
 A state message is echoed after every record before it is committed or definitively rejected,
 with `destinationStats` counting those records. When Xero's daily limit stops the sync
 mid-flush, nothing more is sent, that flush's state is not echoed, and the sync ends with a
