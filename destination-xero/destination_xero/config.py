@@ -23,9 +23,17 @@ class Template:
     into the objects a template is rendered with.
     """
 
-    def __init__(self, field: str, text: str, placeholders: frozenset[str]) -> None:
+    def __init__(
+        self,
+        field: str,
+        text: Any,
+        placeholders: frozenset[str],
+        identifying: frozenset[str] = frozenset(),
+    ) -> None:
         self.field = field
         self.text = text
+        if not isinstance(text, str):
+            raise config_error(field, "must be text, e.g. '{source_invoice_id}'")
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as error:
@@ -41,6 +49,36 @@ class Template:
         for _, _, spec, conversion in parsed:
             if spec or conversion:
                 raise config_error(field, f"{text!r}: placeholders take no format spec")
+        if identifying:
+            self._check_identifier(parsed, identifying)
+
+    def _check_identifier(
+        self,
+        parsed: list[tuple[str, str | None, str | None, str | None]],
+        identifying: frozenset[str],
+    ) -> None:
+        """A template that identifies a record (the invoice number, by which an invoice is found
+        again): unique per record, and in the characters Xero and its look-ups take.
+        """
+        choices = ", ".join(f"{{{name}}}" for name in sorted(identifying))
+        if not identifying & set(self.names):
+            raise config_error(
+                self.field,
+                f"{self.text!r} would give every invoice the same number: include one of {choices}",
+            )
+        literal = "".join(text for text, _, _, _ in parsed)
+        if "," in literal:
+            raise config_error(
+                self.field,
+                f"{self.text!r} has a comma, which Xero's look-up by invoice numbers splits on: "
+                "remove it",
+            )
+        if not (literal.isascii() and literal.isprintable()):
+            raise config_error(
+                self.field,
+                f"{self.text!r} has characters Xero does not take in an invoice number: use "
+                "printable ASCII only",
+            )
 
     def render(self, values: Mapping[str, str | None], *, required: bool) -> str:
         """The text with every placeholder filled; a null value is a `RecordError` when
@@ -55,6 +93,8 @@ class Template:
 
 
 NUMBER_PLACEHOLDERS = frozenset({"source", "source_id", "source_invoice_id", "number"})
+# The placeholders that tell one invoice from another (`{source}` alone does not).
+IDENTIFYING_PLACEHOLDERS = NUMBER_PLACEHOLDERS - {"source"}
 REFERENCE_PLACEHOLDERS = NUMBER_PLACEHOLDERS | {"reference"}
 
 
@@ -181,6 +221,7 @@ def _invoice_settings(section: Mapping[str, Any]) -> InvoiceSettings:
             "invoices.invoice_number_template",
             section.get("invoice_number_template") or "{source_invoice_id}",
             NUMBER_PLACEHOLDERS,
+            IDENTIFYING_PLACEHOLDERS,
         ),
         reference_template=Template(
             "invoices.reference_template",

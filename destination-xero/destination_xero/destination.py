@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from airbyte_cdk.destinations import Destination
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
@@ -22,12 +21,14 @@ from destination_xero.config import Settings, read_settings
 from destination_xero.pacing import DailyLimitError
 from destination_xero.writer import Writer
 from invoice_model.connector.destination import supported_streams
+from invoice_model.connector.entrypoint import ContractDestination
+from invoice_model.connector.messages import Unreadable
 from invoice_model.contract import PAYMENTS
 
 logger = logging.getLogger("airbyte")
 
 
-class DestinationXero(Destination):
+class DestinationXero(ContractDestination):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """Credentials, tenant, and every account code and tax type of the config; each problem
         named by its config field.
@@ -48,7 +49,7 @@ class DestinationXero(Destination):
         self,
         config: Mapping[str, Any],
         configured_catalog: ConfiguredAirbyteCatalog,
-        input_messages: Iterable[AirbyteMessage],
+        input_messages: Iterable[AirbyteMessage | Unreadable],
     ) -> Iterator[AirbyteMessage]:
         settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict, kept whole
         streams = supported_streams(configured_catalog, "destination-xero")

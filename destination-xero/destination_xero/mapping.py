@@ -15,15 +15,24 @@ from typing import Any
 
 from destination_xero.books import Books
 from destination_xero.config import InvoiceSettings, SourceTaxLines, XeroCalculatedTax
+from destination_xero.fitting import (
+    CONTACT_NAME_MAX,
+    CONTACT_NUMBER_MAX,
+    INVOICE_NUMBER_MAX,
+    PAYMENT_REFERENCE_MAX,
+    REFERENCE_MAX,
+    cut,
+    fit_record,
+    fitted,
+    length,
+)
 from invoice_model.connector.destination import RecordError
 from invoice_model.connector.xero.marks import PAYMENT_REFERENCE, SOURCE_LINKS, SOURCE_NAMES
-from invoice_model.contract import UNIT_PLACES
+from invoice_model.contract import INVOICES, UNIT_PLACES
 from invoice_model.dates import parse_date, parse_datetime
-from invoice_model.money import quantize, to_decimal, to_json_number
+from invoice_model.money import quantize, round_to, to_decimal, to_json_number
 
-CONTACT_NUMBER_MAX = 50
-INVOICE_NUMBER_MAX = 255
-PAYMENT_REFERENCE_MAX = 255
+XERO_AMOUNT_PLACES = 2  # Xero keeps line amounts and totals to 2 places, whatever the currency
 # UTC-12 (Baker Island, "anywhere on Earth") is the last time zone in which a day ends.
 LATEST_DAY_END = dt.timedelta(hours=12)
 
@@ -49,9 +58,14 @@ def paid_invoice_link(payment: Mapping[str, Any]) -> str:
 
 
 def contact_name(contact: Mapping[str, Any], *, suffixed: bool = False) -> str:
-    """The name a new Xero contact gets; `suffixed` when the plain name belongs to another."""
+    """The name a new Xero contact gets; `suffixed` when the plain name belongs to another (the
+    name then cut so that the suffix fits Xero's length).
+    """
     name = " ".join(str(contact["name"]).split())
-    return f"{name} ({contact['source_id']})" if suffixed else name
+    if not suffixed:
+        return name
+    suffix = f" ({contact['source_id']})"
+    return cut(name, CONTACT_NAME_MAX - length(suffix)) + suffix
 
 
 def contact_payload(contact: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -128,8 +142,37 @@ def invoice_number(record: Mapping[str, Any], settings: InvoiceSettings) -> str:
     if "," in number:
         raise RecordError(f"invoice number {number!r} has a comma, which Xero look-ups split on")
     if not number or len(number) > INVOICE_NUMBER_MAX:
-        raise RecordError(f"invoice number {number!r} must have 1 to 255 characters")
+        shown = repr(number) if len(number) <= 40 else f"{number[:40]!r}..."
+        raise RecordError(f"invoice number {shown} must have 1 to 255 characters")
+    if not (number.isascii() and number.isprintable()):
+        raise RecordError(
+            f"invoice number {number!r} has characters Xero does not take in an invoice number "
+            "(printable ASCII only)"
+        )
     return number
+
+
+def invoice_reference(
+    record: Mapping[str, Any], settings: InvoiceSettings
+) -> tuple[str, list[str]]:
+    """The Reference of an invoice record, fitted to Xero, and a note for each change."""
+    notes: list[str] = []
+    text = settings.reference_template.render(template_values(record), required=False)
+    return fitted("Reference", text, REFERENCE_MAX, notes), notes
+
+
+def fit(
+    stream: str, record: Mapping[str, Any], settings: InvoiceSettings
+) -> tuple[dict[str, Any], list[str]]:
+    """The record fitted to what Xero keeps (`fitting.fit_record`), and a note for each change,
+    those of the fields the mapping composes (an invoice's and a payment's Reference) included.
+    """
+    record, notes = fit_record(stream, record)
+    if stream == INVOICES.name:
+        notes += invoice_reference(record, settings)[1]
+    else:
+        notes += _payment_reference(record)[1]
+    return record, notes
 
 
 def due_date(record: Mapping[str, Any], due_days: int) -> dt.date:
@@ -166,8 +209,16 @@ def end_of_day_everywhere(day: dt.date) -> dt.datetime:
 def build_invoice(
     record: Mapping[str, Any], contact_id: str, settings: InvoiceSettings, books: Books
 ) -> InvoiceDraft:
-    """The Xero sales invoice for an invoice record, its total equal to the source's."""
+    """The Xero sales invoice for an invoice record, its total equal to the source's, or a
+    `RecordError` saying why Xero cannot hold it as the source has it.
+    """
     currency = record["currency"]
+    total = to_decimal(record["total"])
+    if total < 0:
+        raise RecordError(
+            f"its total {total} {currency} is negative: a Xero sales invoice cannot be, and "
+            "this destination writes no credit notes"
+        )
     pairs = [_line(line, currency, settings, books) for line in record["line_items"]]
     tax = settings.tax
     if isinstance(tax, SourceTaxLines):
@@ -179,6 +230,12 @@ def build_invoice(
         if carried:
             lines.append(_amount_line("Tax", carried, tax.account_code, currency))
         amount_types = "NoTax"
+        xero_total = sum((_xero_line_amount(line) for line in lines), Decimal(0))
+        if xero_total != total:
+            raise RecordError(
+                f"Xero would total its lines {xero_total} {currency}, the source's total is "
+                f"{total}: Xero rounds each line to 2 places"
+            )
     else:
         lines = _with_rounding_line(record, pairs, tax, books)
         amount_types = "Exclusive"
@@ -188,7 +245,7 @@ def build_invoice(
         "Type": "ACCREC",
         "Contact": {"ContactID": contact_id},
         "InvoiceNumber": number,
-        "Reference": settings.reference_template.render(template_values(record), required=False),
+        "Reference": invoice_reference(record, settings)[0],
         "Url": source_link(record),
         "Date": parse_date(record["issue_date"]).isoformat(),
         "DueDate": due_date(record, settings.due_days).isoformat(),
@@ -197,7 +254,7 @@ def build_invoice(
         "Status": status,
         "LineItems": lines,
     }
-    return InvoiceDraft(number, body, to_decimal(record["total"]))
+    return InvoiceDraft(number, body, total)
 
 
 def _line(
@@ -225,6 +282,12 @@ def _line(
     if to_decimal(line["discount"]):
         xero["DiscountAmount"] = to_json_number(line["discount"], currency)
     return xero, line
+
+
+def _xero_line_amount(line: Mapping[str, Any]) -> Decimal:
+    """A line amount as Xero works it out: quantity x unit amount - discount, to 2 places."""
+    exact = to_decimal(line["Quantity"]) * to_decimal(line["UnitAmount"])
+    return round_to(exact - to_decimal(line.get("DiscountAmount", 0)), XERO_AMOUNT_PLACES)
 
 
 def _amount_line(description: str, amount: Decimal, account: str, currency: str) -> dict[str, Any]:
@@ -308,13 +371,20 @@ def _same_line(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> bool:
 
 def payment_reference(record: Mapping[str, Any]) -> str:
     """`Keap payment 5001 · Credit Card · Paid at the door`: the source payment ID comes first,
-    so the payment is recognised on the invoice whatever else the reference says.
+    so the payment is recognised on the invoice whatever else the reference says (and whatever
+    is cut to fit Xero).
     """
+    return _payment_reference(record)[0]
+
+
+def _payment_reference(record: Mapping[str, Any]) -> tuple[str, list[str]]:
     parts = [
         f"{SOURCE_NAMES.get(record['source'], record['source'])} payment {record['source_id']}"
     ]
     parts += [str(record[key]).strip() for key in ("method", "reference") if record.get(key)]
-    return " · ".join(part for part in parts if part)[:PAYMENT_REFERENCE_MAX]
+    notes: list[str] = []
+    text = " · ".join(part for part in parts if part)
+    return fitted("Reference", text, PAYMENT_REFERENCE_MAX, notes), notes
 
 
 def payment_key(record: Mapping[str, Any]) -> str:

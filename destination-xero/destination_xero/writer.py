@@ -4,6 +4,8 @@ five calls in flight.
 
 Flushing many records together is what keeps calls per record low: one contact look-up and one
 invoice look-up serve up to 1,000 records, and a batch is only half-full at the end of a flush.
+Before any call, each valid record is fitted to Xero's field limits (`mapping.fit`), each change
+noted in a warning.
 When Xero's daily limit stops the sync mid-flush, nothing more is sent, that flush's state is
 not echoed, and the sync ends with a transient error saying when to resume; the platform replays
 from the last echoed state, and the look-ups make the replay write nothing twice.
@@ -24,6 +26,7 @@ from destination_xero.config import Settings
 from destination_xero.contacts import ContactDirectory
 from destination_xero.invoices import InvoiceWriter
 from destination_xero.ledger import Ledger
+from destination_xero.mapping import fit
 from destination_xero.pacing import DailyLimitError
 from destination_xero.payments import PaymentWriter
 from invoice_model.connector.destination import (
@@ -68,6 +71,9 @@ class Writer(RecordWriter):
         except DailyLimitError as stop:
             raise StopSync(daily_limit_error(stop)) from stop
         self.ledger.trim()
+
+    def fit(self, stream: str, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        return fit(stream, record, self.settings.invoices)
 
     def close(self) -> None:
         self.workers.shutdown()

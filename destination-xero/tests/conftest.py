@@ -11,7 +11,16 @@ import requests
 
 from destination_xero import DestinationXero
 from invoice_model import examples
-from keap_xero_sandbox.destinations import Config, Runs, catalog, edited, record, state, sync
+from keap_xero_sandbox.destinations import (
+    Config,
+    Runs,
+    catalog,
+    edited,
+    line,
+    record,
+    state,
+    sync,
+)
 from keap_xero_sandbox.sandbox import Sandbox
 
 pytest_plugins = ["keap_xero_sandbox.standard_suite"]
@@ -188,6 +197,8 @@ def kit() -> SimpleNamespace:
         payment=payment,
         run=runs.run,
         write=runs.write,
+        cli=runs.cli,
+        line=line,
         calls=calls,
         writes=writes,
         catalog=catalog,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +12,18 @@ import pytest
 from airbyte_cdk.models import DestinationSyncMode, FailureType
 from airbyte_cdk.test.standard_tests._spec_lint import assert_spec_is_valid
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from hypothesis import HealthCheck, example, given, settings
 
 from destination_xero import DestinationXero
 from destination_xero.config import SourceTaxLines, XeroCalculatedTax, read_settings
+from invoice_model.connector.config_fuzz import (
+    JSONSCHEMA_WORDS,
+    assert_told_by_field,
+    changed,
+    changes,
+)
 from invoice_model.connector.destination import RecordError
+from invoice_model.connector.spec import check_config
 from invoice_model.connector.xero.access import CUSTOM_CONNECTION
 
 if TYPE_CHECKING:
@@ -155,3 +164,107 @@ def test_every_config_field_is_documented_in_the_readme() -> None:
     for path in sorted(spec_leaves(spec)):
         name = path.rsplit(".", 1)[-1]
         assert f"`{path}`" in documented or f"`{name}`" in documented, path
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("KEAP", "would give every invoice the same number: include one of {number}, "
+         "{source_id}, {source_invoice_id}"),
+        ("{source}-INV", "would give every invoice the same number"),
+        ("KEAP,{source_invoice_id}", "has a comma, which Xero's look-up by invoice numbers "
+         "splits on"),
+        ("Nº {source_invoice_id}", "has characters Xero does not take in an invoice number"),
+        ("K\t{source_id}", "has characters Xero does not take in an invoice number"),
+    ],
+)  # fmt: skip
+def test_an_invoice_number_template_that_cannot_identify_an_invoice_is_refused(
+    template: str, reason: str, config: MakeConfig
+) -> None:
+    message = field_error(config(**{"invoices.invoice_number_template": template}))
+    assert message.startswith("Config field 'invoices.invoice_number_template': ")
+    assert reason in message
+
+
+def test_a_reference_template_may_be_plain_text(config: MakeConfig) -> None:
+    template = read_settings(config(**{"invoices.reference_template": "Keap, an order"}))
+    assert template.invoices.reference_template.render({}, required=False) == "Keap, an order"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://169.254.169.254",
+        "http://[::ffff:169.254.169.254]",
+        "https://metadata.google.internal",
+    ],
+)
+def test_base_urls_of_metadata_services_are_refused(url: str, config: MakeConfig) -> None:
+    for field in ("advanced.api_base_url", "advanced.identity_base_url"):
+        message = field_error(config(**{field: url}))
+        assert message.startswith(f"Config field '{field}': '{url}' names ")
+        assert "which a connector never calls" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"credentials.tenant_id": ""},
+         "Config field 'credentials.tenant_id': '' is not in the form"),
+        ({"credentials": {"auth_type": "oauth2_app"}},
+         "Config field 'credentials.client_id': is missing"),
+        ({"credentials.auth_type": "oauth2"},
+         "Config field 'credentials.auth_type': 'oauth2' is not one of 'oauth2_app' (Xero OAuth2 "
+         "app), 'custom_connection' (Custom Connection)"),
+        ({"invoices.due_days": "30"},
+         "Config field 'invoices.due_days': must be a whole number, not a string"),
+        ({"invoices.tax": {"mode": "xero_calculated"}},
+         "Config field 'invoices.tax.rounding_account_code': is missing"),
+    ],
+)  # fmt: skip
+def test_spec_violations_name_the_field_through_check_and_write(
+    change: dict[str, Any], expected: str, config: MakeConfig, tmp_path: Path
+) -> None:
+    destination = DestinationXero()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config(**change)))
+    [status] = destination.run_cmd(destination.parse_args(["check", "--config", str(path)]))
+    message = status.connectionStatus.message
+    assert message.startswith(expected)
+    assert not any(raw in message for raw in JSONSCHEMA_WORDS)
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"streams": []}))
+    with pytest.raises(AirbyteTracedException) as caught:
+        list(
+            destination.run_cmd(
+                destination.parse_args(["write", "--config", str(path), "--catalog", str(catalog)])
+            )
+        )
+    assert caught.value.message.startswith(expected)
+    assert caught.value.failure_type == FailureType.config_error
+
+
+SPEC = DestinationXero().spec(logging.getLogger("airbyte")).connectionSpecification
+PATHS = [*sorted(spec_leaves(SPEC)), "credentials", "invoices", "invoices.tax", "advanced"]
+LIKELY = ("", "{source_id}", "KEAP,{source_id}", "https://169.254.169.254", "DRAFT")
+
+
+# `config` builds a fresh config on every call, so sharing it between examples is safe.
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(config_changes=changes(PATHS, *LIKELY))
+@example(config_changes=[("invoices.invoice_number_template", 5)])
+@example(config_changes=[("invoices.reference_template", ["x"])])
+@example(config_changes=[("invoices.tax", "source_tax_lines")])
+@example(config_changes=[("advanced.api_base_url", "https://169.254.169.254")])
+def test_any_config_is_read_or_refused_by_field_never_crashes(
+    config_changes, config: MakeConfig
+) -> None:
+    """The spec check first, as `check` and `write` do, then the connector's own reading."""
+    cfg = changed(config(), config_changes)
+    try:
+        check_config(cfg, SPEC)
+        read_settings(cfg)
+    except AirbyteTracedException as error:
+        assert_told_by_field(error, secrets=["app-secret", "refresh-1"])

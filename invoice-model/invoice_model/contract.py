@@ -10,6 +10,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from invoice_model import arrival
+
 
 @dataclass(frozen=True)
 class StreamContract:
@@ -38,6 +40,14 @@ class StreamContract:
         """
         missing = self.nullable_fields - data.keys()
         return {**dict.fromkeys(missing), **data} if missing else dict(data)
+
+    def restored(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The record as its source emitted it, from what reached a destination: null fields
+        put back (`with_nulls`), and the forms a PyAirbyte cache gives values back in read back
+        as the contract's (see `invoice_model.arrival`). Every destination reads each record
+        through this on arrival, before it validates or uses it.
+        """
+        return arrival.restore(_shape(self.name), self.with_nulls(data))
 
 
 INVOICES = StreamContract(
@@ -89,6 +99,12 @@ def _nullable_fields(name: str) -> frozenset[str]:
     return frozenset(
         field for field, schema in properties.items() if "null" in (schema.get("type") or ())
     )
+
+
+@cache
+def _shape(name: str) -> arrival.Shape:
+    schema = _load_schema(name)
+    return arrival.shape_of(schema, schema.get("definitions", {}))
 
 
 @cache

@@ -5,9 +5,13 @@ Each call returns a fresh dict; pass keyword overrides for the top-level fields 
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 from invoice_model.money import line_amount, to_json_number
+
+OBSERVED_CACHE = "pyairbyte-0.71-duckdb-cache.json"
 
 
 def invoice(**overrides: Any) -> dict[str, Any]:
@@ -105,3 +109,15 @@ def payment(**overrides: Any) -> dict[str, Any]:
     }
     record.update(overrides)
     return record
+
+
+def cached_by_pyairbyte() -> dict[str, list[dict[str, Any]]]:
+    """Records by stream as PyAirbyte 0.71 hands them to a destination from its default DuckDB
+    cache (`destination.write(read_result)`), seen on the destination's stdin: `_airbyte_*`
+    columns added, numbers as decimal strings, timestamps without their zone. Two invoices (one
+    in USD with a tax line and a part payment, one in JPY) and that payment. Not valid records:
+    `StreamContract.restored` reads them back into the ones their source emitted.
+    """
+    text = resources.files("invoice_model").joinpath("observed", OBSERVED_CACHE).read_text("utf-8")
+    observed = json.loads(text)
+    return {stream: observed[stream] for stream in ("invoices", "payments")}

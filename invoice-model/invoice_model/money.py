@@ -22,6 +22,11 @@ ROUNDING = ROUND_HALF_UP
 # A binary64 float keeps 15 significant decimal digits exactly through its shortest repr.
 _MAX_JSON_SIGNIFICANT_DIGITS = 15
 
+# The largest amount, quantity or unit price a record may carry: what every system the records
+# travel to can hold. Xero's bound is the tightest: a line amount "can't exceed 9,999,999,999.99"
+# (Accounting API, Invoices: LineItems).
+MAX_AMOUNT = Decimal("9999999999.99")
+
 Amount: TypeAlias = Decimal | int | str | float
 
 
@@ -67,7 +72,16 @@ def to_decimal(value: Amount) -> Decimal:
 
 def round_to(value: Amount, places: int) -> Decimal:
     """Round to `places` decimal places with the module's rounding rule."""
-    return to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
+    amount = to_decimal(value)
+    try:
+        return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
+    except InvalidOperation as error:  # more digits than the decimal context holds (1e30 ...)
+        raise MoneyError(f"{value!r} is too large to be an amount") from error
+
+
+def within_limit(value: Amount) -> bool:
+    """True when the amount is no further from zero than `MAX_AMOUNT`."""
+    return abs(to_decimal(value)) <= MAX_AMOUNT
 
 
 def quantize(value: Amount, currency: str, places: int | None = None) -> Decimal:

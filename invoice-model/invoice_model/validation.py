@@ -6,6 +6,8 @@ a message must say which field is wrong and why, in words a bookkeeper's develop
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from typing import Any
 from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from invoice_model import dates, money
+from invoice_model import arrival, dates, money
 from invoice_model.contract import UNIT_PLACES, StreamContract, stream
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,12 +40,21 @@ def _is_utc_timestamp(value: object) -> bool:
     return bool(_UTC_TIMESTAMP.match(value)) and bool(dates.parse_datetime(value))
 
 
+# Problems with the record's structure (which fields, of which JSON types), as opposed to its
+# values: a stream whose every record has one is wrongly shaped as a whole.
+SHAPE_VALIDATORS = frozenset({"type", "required", "additionalProperties"})
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a record: where (`line_items[2].quantity`) and what."""
+    """One thing wrong with a record: where (`line_items[2].quantity`) and what. `shape` marks a
+    problem with the record's structure (a field missing, unknown, or of another JSON type)
+    rather than with a value.
+    """
 
     path: str
     message: str
+    shape: bool = dataclasses.field(default=False, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path or '(record)'}: {self.message}"
@@ -63,11 +74,12 @@ class InvalidRecordError(ValueError):
 def problems(stream_name: str, record: Mapping[str, Any]) -> list[Problem]:
     """Every problem of `record` against its stream's schema and business rules; [] when valid."""
     contract = stream(stream_name)
-    found = [_schema_problem(error) for error in _validator(contract).iter_errors(record)]
+    found, record = _changed_on_the_way(record)
+    found += [_schema_problem(error) for error in _validator(contract).iter_errors(record)]
     if not found:
         found = list(_money_problems(contract, record))
-        if contract.name == "invoices":
-            found += _invoice_rule_problems(record)
+        if not found and contract.name == "invoices":
+            found = _invoice_rule_problems(record)
     return sorted(found, key=lambda problem: problem.path)
 
 
@@ -79,6 +91,22 @@ def validate(stream_name: str, record: Mapping[str, Any]) -> None:
         raise InvalidRecordError(stream_name, found, str(record_id) if record_id else None)
 
 
+def _changed_on_the_way(record: Any) -> tuple[list[Problem], Any]:
+    """A problem when the record's `_airbyte_meta` lists changes the platform made to it on its
+    way (see `arrival`), and the record without that column.
+    """
+    changed = arrival.changes(record.get(arrival.META)) if isinstance(record, Mapping) else []
+    if not changed:
+        return [], record
+    problem = Problem(
+        arrival.META,
+        f"Airbyte changed the record on its way ({'; '.join(changed)}): it is not the record "
+        "its source emitted",
+        shape=True,
+    )
+    return [problem], {key: value for key, value in record.items() if key != arrival.META}
+
+
 _VALIDATORS: dict[str, Draft7Validator] = {}
 
 
@@ -88,7 +116,8 @@ def _validator(contract: StreamContract) -> Draft7Validator:
     return _VALIDATORS[contract.name]
 
 
-def _path(parts: Iterable[Any]) -> str:
+def field_path(parts: Iterable[Any]) -> str:
+    """`["line_items", 2, "quantity"]` -> `line_items[2].quantity`."""
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -96,16 +125,17 @@ def _path(parts: Iterable[Any]) -> str:
 
 
 def _schema_problem(error: ValidationError) -> Problem:
+    shape = error.validator in SHAPE_VALIDATORS
     if error.validator == "required":
         missing = re.match(r"'(.+)' is a required property", error.message)
         if missing:
-            return Problem(_path([*error.absolute_path, missing[1]]), "is required")
-    if error.validator == "additionalProperties":
-        return Problem(_path(error.absolute_path), error.message)
+            return Problem(field_path([*error.absolute_path, missing[1]]), "is required", shape)
     if error.validator == "format":
         expected = "YYYY-MM-DD" if error.validator_value == "date" else "UTC ISO-8601 ending in Z"
-        return Problem(_path(error.absolute_path), f"{error.instance!r} is not a {expected} value")
-    return Problem(_path(error.absolute_path), error.message)
+        return Problem(
+            field_path(error.absolute_path), f"{error.instance!r} is not a {expected} value"
+        )
+    return Problem(field_path(error.absolute_path), error.message, shape)
 
 
 def _values(record: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -134,21 +164,75 @@ def _money_problems(contract: StreamContract, record: Mapping[str, Any]) -> Iter
         return
     for field in contract.money_fields:
         for path, value in _values(record, field):
-            if value is not None and not money.fits_minor_units(value, currency):
-                yield Problem(path, f"{value} has more than {currency}'s {places} decimal places")
+            if value is not None:
+                yield from _amount_problems(path, value, places, f"{currency}'s {places}")
     for index, line in enumerate(record.get("line_items") or []):
         for field in ("quantity", "unit_amount"):
-            if money.to_decimal(line[field]) != money.round_to(line[field], UNIT_PLACES):
-                yield Problem(
-                    f"line_items[{index}].{field}",
-                    f"{line[field]} has more than {UNIT_PLACES} decimal places",
-                )
+            path = f"line_items[{index}].{field}"
+            yield from _amount_problems(path, line[field], UNIT_PLACES, str(UNIT_PLACES))
+
+
+def _amount_problems(path: str, value: Any, places: int, allowed: str) -> Iterator[Problem]:
+    """A number that is not finite, beyond `MAX_AMOUNT`, or has more than `places` places."""
+    try:
+        amount = money.to_decimal(value)
+    except money.MoneyError:
+        yield Problem(path, f"{_literal(value)} is not a finite number")
+        return
+    if not money.within_limit(amount):
+        limit = f"{money.MAX_AMOUNT:,}"
+        yield Problem(path, f"{value} is beyond {limit}, the largest amount records carry")
+    elif amount != money.round_to(amount, places):
+        yield Problem(path, f"{value} has more than {allowed} decimal places")
+
+
+def _literal(value: Any) -> str:
+    """A value as JSON spells it: NaN and Infinity as the literals that carried them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return repr(value)
 
 
 def _invoice_rule_problems(record: Mapping[str, Any]) -> list[Problem]:
+    """The sums an invoice must agree with: its lines, its totals, what was paid."""
     currency = record["currency"]
     amount = {key: money.to_decimal(record[key]) for key in _TOTALS}
+    lines = record["line_items"]
+    from_lines = {
+        "subtotal": sum(
+            (money.to_decimal(li["line_amount"]) for li in lines if li["kind"] != "tax"),
+            Decimal(0),
+        ),
+        "tax": sum(
+            (money.to_decimal(li["line_amount"]) for li in lines if li["kind"] == "tax"),
+            Decimal(0),
+        )
+        + sum(
+            (
+                money.to_decimal(li["tax_amount"])
+                for li in lines
+                if li["kind"] != "tax" and li["tax_amount"] is not None
+            ),
+            Decimal(0),
+        ),
+    }
     found: list[Problem] = []
+    if amount["subtotal"] != from_lines["subtotal"]:
+        found.append(
+            Problem(
+                "subtotal",
+                f"{amount['subtotal']} is not the sum of the line amounts of the lines other "
+                f"than tax lines = {from_lines['subtotal']}",
+            )
+        )
+    if amount["tax"] != from_lines["tax"]:
+        found.append(
+            Problem(
+                "tax",
+                f"{amount['tax']} is not the tax lines plus the tax carried on other lines = "
+                f"{from_lines['tax']}",
+            )
+        )
     if amount["subtotal"] + amount["tax"] != amount["total"]:
         found.append(
             Problem(
@@ -164,7 +248,7 @@ def _invoice_rule_problems(record: Mapping[str, Any]) -> list[Problem]:
                 f"{amount['total'] - amount['amount_paid']}",
             )
         )
-    for index, line in enumerate(record["line_items"]):
+    for index, line in enumerate(lines):
         expected = money.line_amount(
             line["quantity"], line["unit_amount"], currency, line["discount"]
         )

@@ -47,6 +47,53 @@ def test_base_url_refusals_name_the_field(value, reason):
     assert reason in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("host", "what"),
+    [
+        ("169.254.169.254", "link-local"),
+        ("169.254.43518", "link-local"),  # inet_aton's shorthand
+        ("2852039166", "link-local"),  # 169.254.169.254 as one number
+        ("0xa9fea9fe", "link-local"),
+        ("0251.0376.0251.0376", "link-local"),
+        ("[fe80::1]", "link-local"),
+        ("[fe80::1%25eth0]", "link-local"),
+        ("[::ffff:169.254.169.254]", "link-local"),  # IPv4-mapped
+        ("[::ffff:a9fe:a9fe]", "link-local"),
+        ("[::169.254.169.254]", "link-local"),  # IPv4-compatible
+        ("[64:ff9b::a9fe:a9fe]", "link-local"),  # NAT64
+        ("[2002:a9fe:a9fe::1]", "link-local"),  # 6to4
+        ("metadata.google.internal", "cloud metadata"),
+        ("METADATA.google.internal.", "cloud metadata"),
+        ("metadata", "cloud metadata"),
+        ("100.100.100.200", "cloud metadata"),
+        ("[fd00:ec2::254]", "cloud metadata"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 (a host refused, not bound)
+        ("0", "unspecified"),
+        ("[::]", "unspecified"),
+        ("[::ffff:0.0.0.0]", "unspecified"),
+        ("255.255.255.255", "broadcast"),
+        ("224.0.0.1", "multicast"),
+    ],
+)
+def test_base_urls_a_connector_must_never_call_are_refused(host, what):
+    with pytest.raises(AirbyteTracedException) as caught:
+        base_url({"api_url": f"https://{host}/crm"}, "api_url", DEFAULT)
+    assert caught.value.failure_type == FailureType.config_error
+    message = caught.value.message
+    assert message.startswith("Config field 'api_url': ")
+    assert what in message
+    assert f"give the API's own address ({DEFAULT})" in message
+    with pytest.raises(AirbyteTracedException):
+        base_url({"api_url": f"http://{host}:8080"}, "api_url", DEFAULT)
+
+
+@pytest.mark.parametrize(
+    "host", ["api.xero.com", "10.0.0.5", "[2001:db8::1]", "metadata.example.com", "169.254.x"]
+)
+def test_other_hosts_are_not_refused_for_where_they_are(host):
+    assert base_url({"api_url": f"https://{host}"}, "api_url", DEFAULT) == f"https://{host}"
+
+
 def test_config_error_is_a_config_error():
     error = config_error("credentials.tenant_id", "no such tenant")
     assert error.failure_type == FailureType.config_error

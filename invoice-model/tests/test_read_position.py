@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from invoice_model.connector.state import ReadPosition, fingerprint
+from invoice_model.connector.read_position import ReadPosition, fingerprint
 
 UTC = dt.UTC
 T0 = "2024-05-21T14:30:00.000Z"

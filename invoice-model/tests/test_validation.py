@@ -88,8 +88,9 @@ def test_line_amount_must_match_its_parts():
     record = examples.invoice()
     record["line_items"][0]["line_amount"] = 99.98
     found = problems("invoices", record)
-    assert _paths(found) == ["line_items[0].line_amount"]
+    assert _paths(found) == ["line_items[0].line_amount", "subtotal"]
     assert "quantity x unit_amount - discount = 94.98" in found[0].message
+    assert "lines other than tax lines = 97.48" in found[1].message
 
 
 def test_paid_invoices_need_paid_at_and_nothing_due():
@@ -114,3 +115,89 @@ def test_negative_discount_line_is_valid():
     assert record["line_items"][2] == line("discount", "Spring promo", 1, -10)
     assert record["line_items"][2]["line_amount"] == -10
     assert problems("invoices", record) == []
+
+
+@pytest.mark.parametrize("currency", ["XXX", "ZZZ", "XAU"])
+def test_a_currency_without_minor_units_is_one_problem_of_the_record(currency):
+    found = problems("invoices", examples.invoice(currency=currency))
+    assert _paths(found) == ["currency"]
+    assert not found[0].shape
+    assert _paths(problems("payments", examples.payment(currency=currency))) == ["currency"]
+
+
+@pytest.mark.parametrize("amount", [1e30, 1e308, 10**20, 9_999_999_999.991])
+def test_amounts_beyond_what_xero_holds_are_problems_not_crashes(amount):
+    found = problems("payments", examples.payment(amount=amount))
+    assert found == [
+        Problem("amount", f"{amount} is beyond 9,999,999,999.99, the largest amount records carry")
+    ]
+    assert problems("payments", examples.payment(amount=9_999_999_999.99)) == []
+
+
+def test_an_invoice_total_of_ten_to_the_twentieth_is_refused_whatever_adds_up():
+    big = examples.invoice(subtotal=10**20 - 6.65, tax=6.65, total=10**20)
+    found = problems("invoices", big)
+    assert {"subtotal", "total"} <= set(_paths(found))
+    assert all("9,999,999,999.99" in p.message for p in found)
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [(float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity")],
+)
+def test_non_finite_numbers_are_named_as_json_spells_them(value, literal):
+    record = examples.invoice()
+    record["line_items"][1]["unit_amount"] = value
+    found = problems("invoices", record)
+    assert found == [Problem("line_items[1].unit_amount", f"{literal} is not a finite number")]
+
+
+def test_the_subtotal_must_be_the_lines_other_than_tax_lines():
+    found = problems("invoices", examples.invoice(subtotal=90, total=96.65, amount_paid=96.65))
+    assert found == [
+        Problem(
+            "subtotal",
+            "90 is not the sum of the line amounts of the lines other than tax lines = 92.48",
+        )
+    ]
+
+
+def test_the_tax_must_be_the_tax_lines_and_the_tax_carried_on_lines():
+    record = examples.invoice()
+    record["line_items"][0]["tax_amount"] = 1.5
+    found = problems("invoices", record)
+    assert found == [
+        Problem("tax", "6.65 is not the tax lines plus the tax carried on other lines = 8.15")
+    ]
+    record.update(tax=8.15, total=100.63, amount_paid=100.63)
+    assert problems("invoices", record) == []
+
+
+def test_lines_that_do_not_add_up_to_the_total_are_a_problem_even_when_totals_agree():
+    record = examples.invoice()
+    record["line_items"].pop(1)  # the shipping line: lines now add up to 84.98 + 6.65
+    assert _paths(problems("invoices", record)) == ["subtotal"]
+
+
+def test_problems_with_the_record_shape_are_marked_as_such():
+    record = examples.invoice(colour="blue", total="99.13")
+    del record["currency"]
+    found = problems("invoices", record)
+    assert [(p.path, p.shape) for p in found] == [("", True), ("currency", True), ("total", True)]
+    values = problems("invoices", examples.invoice(status="settled", issue_date="01/03/2024"))
+    assert not any(p.shape for p in values)
+
+
+def test_a_record_the_platform_changed_on_its_way_is_named():
+    record = examples.payment(
+        _airbyte_meta={"changes": [{"field": "amount", "change": "NULLED", "reason": "too big"}]}
+    )
+    found = problems("payments", record)
+    assert found == [
+        Problem(
+            "_airbyte_meta",
+            "Airbyte changed the record on its way (amount nulled (too big)): it is not the "
+            "record its source emitted",
+        )
+    ]
+    assert found[0].shape

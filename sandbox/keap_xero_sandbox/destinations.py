@@ -1,16 +1,25 @@
 """What the destinations' tests send and read: configs edited by dotted path, Airbyte messages as
-a source sends them, and a `write` run in-process with what it yielded kept for the test.
+a source sends them, and a `write` run in-process with what it yielded kept for the test, given
+its messages or, through its command line, its input lines.
 """
 
 from __future__ import annotations
 
 import copy
+import io
+import json
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
+from unittest import mock
 
+from airbyte_cdk.destinations import Destination
 from airbyte_cdk.models import (
     AirbyteMessage,
+    AirbyteMessageSerializer,
     AirbyteRecordMessage,
     AirbyteStateBlob,
     AirbyteStateMessage,
@@ -18,6 +27,7 @@ from airbyte_cdk.models import (
     AirbyteStream,
     AirbyteStreamState,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     ConfiguredAirbyteStream,
     DestinationSyncMode,
     Level,
@@ -28,15 +38,6 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 Config = dict[str, Any]
-
-
-class Writes(Protocol):
-    def write(
-        self,
-        config: Any,
-        configured_catalog: ConfiguredAirbyteCatalog,
-        input_messages: Iterable[AirbyteMessage],
-    ) -> Iterable[AirbyteMessage]: ...
 
 
 def edited(base: Config, **changes: Any) -> Config:
@@ -71,6 +72,11 @@ def state(stream: str, cursor: str) -> AirbyteMessage:
             ),
         ),
     )
+
+
+def line(message: AirbyteMessage) -> str:
+    """A message as one line of JSON, as a source prints it."""
+    return json.dumps(AirbyteMessageSerializer.dump(message))
 
 
 def sync(
@@ -136,7 +142,7 @@ class Runs:
     """`write` of one destination, in-process: as the generator it is (`run`, to look at the
     API while it runs) or to its end (`write`)."""
 
-    def __init__(self, destination: type[Writes]) -> None:
+    def __init__(self, destination: type[Destination]) -> None:
         self.destination = destination
 
     def run(
@@ -153,4 +159,25 @@ class Runs:
                 out.append(message)
         except AirbyteTracedException as error:
             return Written(out, error)
+        return Written(out, None)
+
+    def cli(self, config: Config, lines: Sequence[str], streams: Sequence[str] = ()) -> Written:
+        """`<destination> write --config --catalog` in-process, the input lines on its stdin:
+        what a pipe, the platform or PyAirbyte sends goes through the connector's own reading of
+        them."""
+        destination = self.destination()
+        out: list[AirbyteMessage] = []
+        with tempfile.TemporaryDirectory() as folder:
+            config_path, catalog_path = Path(folder, "config.json"), Path(folder, "catalog.json")
+            config_path.write_text(json.dumps(config))
+            catalog_path.write_text(
+                json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog(*streams)))
+            )
+            stdin = io.TextIOWrapper(io.BytesIO("".join(f"{text}\n" for text in lines).encode()))
+            arguments = ["write", "--config", str(config_path), "--catalog", str(catalog_path)]
+            try:
+                with mock.patch.object(sys, "stdin", stdin):
+                    out.extend(destination.run_cmd(destination.parse_args(arguments)))
+            except AirbyteTracedException as error:
+                return Written(out, error)
         return Written(out, None)

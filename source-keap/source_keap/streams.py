@@ -37,7 +37,7 @@ from invoice_model.connector.keap.http import (
 )
 from invoice_model.connector.keap.lists import PAGE_SIZE, keap_filter
 from invoice_model.connector.keap.sync_marker import marker_value
-from invoice_model.connector.state import ReadPosition, fingerprint
+from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
 from source_keap.keap import Account

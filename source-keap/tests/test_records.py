@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from invoice_model import problems
-from invoice_model.connector.state import fingerprint as digest
+from invoice_model.connector.read_position import fingerprint as digest
 from source_keap.records import (
     KeapRecordError,
     invoice_record,

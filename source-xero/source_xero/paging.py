@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from invoice_model.connector.state import ReadPosition
+from invoice_model.connector.read_position import ReadPosition
 from invoice_model.dates import format_datetime, parse_datetime
 
 PAGE_SIZE = 1_000

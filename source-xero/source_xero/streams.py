@@ -38,8 +38,8 @@ from invoice_model import INVOICES, PAYMENTS
 from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.config import config_error
 from invoice_model.connector.http import retry_after_seconds
+from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.connector.source import DailyLimitReached
-from invoice_model.connector.state import ReadPosition, fingerprint
 from invoice_model.connector.xero.access import READ_SCOPES, TENANT_HEADER
 from invoice_model.connector.xero.limits import is_daily_limit
 from invoice_model.dates import format_datetime, utc_now

@@ -4,7 +4,11 @@ committed or definitively rejected, and say what became of each record.
 
 `RecordWriter` is the write loop. Records are buffered and committed ("flushed") at every state
 message, at the end of input, and whenever `FLUSH_RECORDS` have accumulated, so no more than that
-many are ever held; a destination says how a flush is written (`commit`). A state message is
+many are ever held; a destination says how a flush is written (`commit`). Each record is examined
+as it is flushed (`intake`): restored, checked against the contract and fitted to the
+destination (`fit`), or rejected with its reason before any call, under the rule for records
+that break the contract; an input line that is no message is reported and counted as it
+arrives. A state message is
 echoed after every record before it is committed, with `destinationStats` counting those
 records. When the destination must stop sending (a daily limit: `StopSync`), that flush's state
 is not echoed and the sync ends with the error the destination gives, saying when to resume; the
@@ -36,8 +40,9 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from invoice_model import validation
-from invoice_model.contract import INVOICES, PAYMENTS, STREAMS
+from invoice_model.connector.intake import Intake
+from invoice_model.connector.messages import Unreadable
+from invoice_model.contract import INVOICES, PAYMENTS
 
 FLUSH_RECORDS = 1_000
 MAX_LISTED_REJECTIONS = 10
@@ -78,16 +83,18 @@ class Notice:
     stream: str
     record_id: str
     message: str
+    what: str = "record"  # "line" for an input line that was no message
 
     def __str__(self) -> str:
-        return f"{self.stream} record {self.record_id}: {self.message}"
+        return f"{self.stream} {self.what} {self.record_id}: {self.message}"
 
 
 @dataclass
 class Tally:
-    """Outcomes per stream."""
+    """Outcomes per stream, and the input lines that were no message."""
 
     counts: dict[str, Counter[Outcome]] = field(default_factory=dict)
+    unreadable: int = 0
 
     def add(self, stream: str, outcome: Outcome, n: int = 1) -> None:
         self.counts.setdefault(stream, Counter())[outcome] += n
@@ -97,12 +104,14 @@ class Tally:
 
     def summary(self, *, zeros: bool = True) -> str:
         """`invoices: 3 created, 1 updated, ...; payments: ...` (every outcome, or only those
-        that happened)."""
+        that happened), and the unreadable input lines when there were any."""
         parts = []
         for stream in sorted(self.counts):
             counter = self.counts[stream]
             shown = [o for o in Outcome if zeros or counter[o]]
             parts.append(f"{stream}: " + ", ".join(f"{counter[o]} {o.value}" for o in shown))
+        if self.unreadable:
+            parts.append(f"{self.unreadable} unreadable input line(s) skipped")
         return "; ".join(parts) if parts else "no records"
 
 
@@ -149,6 +158,7 @@ class RecordWriter(ABC):
         self.buffer: list[tuple[str, Any]] = []
         self.unacknowledged: Counter[StreamKey] = Counter()  # records since each stream's state
         self.rejections: list[Notice] = []
+        self.intake = Intake(self.system, self.source_written_here, self.fit)
         self._flush_tally = Tally()
 
     @abstractmethod
@@ -161,6 +171,10 @@ class RecordWriter(ABC):
         """Write one flush's valid records (invoices before payments), `settle`-ing each;
         raises `StopSync` when nothing more may be sent."""
 
+    def fit(self, stream: str, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """A valid record fitted to what the destination keeps, and a note for each change."""
+        return record, []
+
     def usage(self) -> str:
         """Calls spent and time waited so far, for the progress of each flush."""
         return ""
@@ -169,19 +183,23 @@ class RecordWriter(ABC):
     def close(self) -> None:
         """Let go of what the run holds (threads, sessions)."""
 
-    def write(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
+    def write(self, messages: Iterable[AirbyteMessage | Unreadable]) -> Iterator[AirbyteMessage]:
         try:
             for message in messages:
-                if message.type == Type.RECORD and message.record is not None:
+                if isinstance(message, Unreadable):
+                    yield from self.unreadable(message)
+                elif message.type == Type.RECORD and message.record is not None:
                     record = message.record
-                    self.buffer.append((record.stream, restored(record.stream, record.data)))
+                    self.buffer.append((record.stream, record.data))
                     self.unacknowledged[(record.stream, record.namespace)] += 1
                     if len(self.buffer) >= FLUSH_RECORDS:
                         yield from self.flush()
                 elif message.type == Type.STATE and message.state is not None:
                     yield from self.flush()
+                    yield from self.refuse_if_wrongly_shaped(_state_streams(message.state))
                     yield self.acknowledge(message.state)
             yield from self.flush()
+            yield from self.refuse_if_wrongly_shaped(None)
             yield log(Level.INFO, f"{self.system}: {self.tally.summary()}")
         except StopSync as stop:
             yield log(Level.WARN, f"{self.system}: stopped; {self.tally.summary()}")
@@ -199,16 +217,21 @@ class RecordWriter(ABC):
         notices: list[Notice] = []
         chosen: dict[str, dict[str, Mapping[str, Any]]] = {INVOICES.name: {}, PAYMENTS.name: {}}
         for stream, data in records:
-            problem = self._problem(stream, data)
+            examined = self.intake.examine(stream, data)
             record_id = str(data.get("source_id")) if isinstance(data, Mapping) else "?"
-            if problem is not None:
-                self.settle(stream, record_id, Result(Outcome.REJECTED, problem), notices)
-            elif data["written_by_sync"]:
+            notices += (
+                Notice(stream, record_id, f"fitted to {self.system}: {note}")
+                for note in examined.notes
+            )
+            if examined.record is None:
+                result = Result(Outcome.REJECTED, examined.problem)
+                self.settle(stream, record_id, result, notices)
+            elif examined.record["written_by_sync"]:
                 self.count(stream, Outcome.SKIPPED)
             else:
                 if record_id in chosen[stream]:  # a later copy of the same record supersedes it
                     self.count(stream, Outcome.UNCHANGED)
-                chosen[stream][record_id] = data
+                chosen[stream][record_id] = examined.record
         try:
             self.commit(
                 list(chosen[INVOICES.name].values()), list(chosen[PAYMENTS.name].values()), notices
@@ -235,6 +258,27 @@ class RecordWriter(ABC):
         if result.outcome is Outcome.REJECTED:
             self.rejections.append(notice)
 
+    def unreadable(self, line: Unreadable) -> Iterator[AirbyteMessage]:
+        """An input line that is no message: reported and counted; under `on_invalid_record:
+        fail`, the end of the sync once what came before it is committed.
+        """
+        self.tally.unreadable += 1
+        notice = Notice("input", str(line.line_number), line.reason, what="line")
+        self.rejections.append(notice)
+        yield log(Level.WARN, f"{self.system}: {notice}; skipped")
+        if self.fail_on_invalid_record:
+            yield from self.flush()
+            raise rejections_error(self.rejections)
+
+    def refuse_if_wrongly_shaped(self, streams: list[str] | None) -> Iterator[AirbyteMessage]:
+        """End the sync, before a state is echoed, when every record so far of one of `streams`
+        broke the contract's shape (the rule, in `intake`).
+        """
+        error = self.intake.wrongly_shaped(streams)
+        if error is not None:
+            yield log(Level.WARN, f"{self.system}: {error.message} {self.tally.summary()}")
+            raise error
+
     def acknowledge(self, state: AirbyteStateMessage) -> AirbyteMessage:
         """The state message, echoed with the count of records it covers."""
         if state.type == AirbyteStateType.STREAM and state.stream is not None:
@@ -251,28 +295,12 @@ class RecordWriter(ABC):
         self.tally.add(stream, outcome)
         self._flush_tally.add(stream, outcome)
 
-    def _problem(self, stream: str, data: Any) -> str | None:
-        """Why a record cannot be written before any call, or None."""
-        if stream not in (INVOICES.name, PAYMENTS.name):
-            return f"stream {stream!r} is not written by this destination"
-        if not isinstance(data, Mapping):
-            return "the record is not an object"
-        found = validation.problems(stream, data)
-        if found:
-            return "breaks the record contract: " + "; ".join(str(problem) for problem in found)
-        if data["source"] == self.source_written_here:
-            return (
-                f"it comes from {self.system}: records are not written back to where they came from"
-            )
-        return None
 
-
-def restored(stream: str, data: Any) -> Any:
-    """The record as its source emitted it, null fields included (see `with_nulls`)."""
-    contract = STREAMS.get(stream)
-    if contract is None or not isinstance(data, Mapping):
-        return data
-    return contract.with_nulls(data)
+def _state_streams(state: AirbyteStateMessage) -> list[str] | None:
+    """The stream a state message is about; None (all) for a global or legacy state."""
+    if state.type == AirbyteStateType.STREAM and state.stream is not None:
+        return [state.stream.stream_descriptor.name]
+    return None
 
 
 def supported_streams(catalog: ConfiguredAirbyteCatalog, destination: str) -> set[str]:

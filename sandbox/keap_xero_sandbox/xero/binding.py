@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from invoice_model.dates import DateParseError, parse_date, parse_datetime
 from invoice_model.money import MoneyError, to_decimal
+from keap_xero_sandbox.xero import validation
 from keap_xero_sandbox.xero.errors import PostDataInvalid, QueryParseException
 from keap_xero_sandbox.xero.models import (
     Address,
@@ -60,6 +61,13 @@ def elements(raw: bytes, key: str) -> list[Json]:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise PostDataInvalid(f"Invalid JSON in the request body: {error}") from None
+    refused = validation.refused_character(body)
+    if refused is not None:
+        character, where = refused
+        raise PostDataInvalid(
+            f"JSON for post data was invalid, hexadecimal value 0x{ord(character):02X}, is an "
+            f"invalid character. ({where or 'body'})"
+        )
     if isinstance(body, dict) and key in body:
         found = body[key]
         if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):

@@ -7,12 +7,13 @@ batch are written even when others are refused, as Xero does.
 
 The rules kept here:
 
-- contacts: a name is unique among active contacts; ContactNumber has at most 50 characters;
+- contacts: a name is unique among active contacts; fields within Xero's lengths (`validation`);
 - invoices: DRAFT -> SUBMITTED -> AUTHORISED -> PAID (paid automatically when nothing is due);
   DELETED only from DRAFT or SUBMITTED; VOIDED only from AUTHORISED without payments; paid,
   voided and deleted invoices cannot be edited, nor can one with payments; ACCREC invoice numbers
   are unique (a deleted invoice frees its number); account codes, tax types, item codes and
-  currencies must exist; totals as `pricing` works them out;
+  currencies must exist; fields and line amounts within Xero's limits (`validation`); totals as
+  `pricing` works them out;
 - payments: only against AUTHORISED invoices, never more than is due, into a BANK account or one
   with payments enabled; deleting one makes a PAID invoice AUTHORISED again;
 - lock dates: nothing dated on or before the organisation's lock date is approved, edited once
@@ -37,7 +38,7 @@ from typing import Any, TypeVar
 
 from invoice_model.money import round_to
 from keap_xero_sandbox.clock import Clock
-from keap_xero_sandbox.xero import pricing
+from keap_xero_sandbox.xero import pricing, validation
 from keap_xero_sandbox.xero.errors import ElementInvalid, NotFound
 from keap_xero_sandbox.xero.models import (
     LINE_AMOUNT_TYPES,
@@ -73,9 +74,6 @@ from keap_xero_sandbox.xero.where import compile_where
 
 T = TypeVar("T")
 
-CONTACT_NUMBER_MAX = 50
-CONTACT_NAME_MAX = 255
-INVOICE_NUMBER_MAX = 255
 EDITABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
 CREATABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
 ALLOWED_MOVES = {
@@ -313,11 +311,7 @@ class Ledger:
     def _apply_contact(self, contact: Contact, draft: ContactDraft) -> Contact:
         name = (draft.name or contact.name).strip()
         status = draft.status or contact.status
-        problems = []
-        if len(name) > CONTACT_NAME_MAX:
-            problems.append("The contact name must not be more than 255 characters long.")
-        if draft.contact_number is not None and len(draft.contact_number) > CONTACT_NUMBER_MAX:
-            problems.append("The Contact Number must not be more than 50 characters long.")
+        problems = validation.contact_problems(name, draft)
         if status not in ("ACTIVE", "ARCHIVED", "GDPRREQUEST"):
             problems.append(f"ContactStatus {status} is not valid")
         holder = self._active_contact_named(name)
@@ -559,6 +553,7 @@ class Ledger:
             date=draft.date or invoice.date,
             due=draft.due_date or invoice.due_date,
         )
+        problems.extend(validation.invoice_problems(draft, plan.number, invoice.type))
         if plan.line_types not in LINE_AMOUNT_TYPES:
             problems.append(f"LineAmountTypes {plan.line_types} is not valid")
         if plan.currency not in self.currencies:
@@ -620,8 +615,6 @@ class Ledger:
             number = invoice.invoice_number
         if number is None and invoice.type == "ACCREC":
             number = self._generated_number()
-        if number is not None and len(number) > INVOICE_NUMBER_MAX:
-            problems.append("Invoice Number must not be more than 255 characters long.")
         if number is not None and invoice.type == "ACCREC":
             for other in self.invoices_numbered(number):
                 if (
@@ -691,7 +684,7 @@ class Ledger:
         unit_places: int,
         problems: list[str],
     ) -> LineItem | None:
-        found: list[str] = []
+        found = validation.line_problems(draft)
         item = None
         if draft.item_code:
             item = self.item_by_code(draft.item_code)
@@ -763,6 +756,9 @@ class Ledger:
             amount_types=line_types,
             unit_places=unit_places,
         )
+        if validation.line_amount_problems(priced.line_amount):
+            problems.extend(validation.line_amount_problems(priced.line_amount))
+            return None
         return LineItem(
             line_item_id=self.new_id(),
             description=description or "",

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoice_model.dates import format_ms_date
 from invoice_model.money import round_to
+from keap_xero_sandbox.xero import validation
 from keap_xero_sandbox.xero.models import (
     ZERO_ID,
     Account,
@@ -300,7 +302,15 @@ def contact_summary(record: Contact) -> Json:
 
 def _fitting(value: str | None, length: int) -> str | None:
     """An echoed value, unless it is longer than the field can hold (the reason it was refused)."""
-    return value if value is None or len(value) <= length else None
+    return value if value is None or validation.length(value) <= length else None
+
+
+def _fitting_fields(record: Any, fields: tuple[tuple[str, str, int], ...]) -> Any:
+    """A copy of an address or phone echoed with only the values that fit their fields."""
+    return dataclasses.replace(
+        record,
+        **{name: _fitting(getattr(record, name), limit) for name, _, limit in fields},
+    )
 
 
 def refused_contact(draft: ContactDraft, messages: Iterable[str]) -> Json:
@@ -308,15 +318,21 @@ def refused_contact(draft: ContactDraft, messages: Iterable[str]) -> Json:
     return _compact(
         {
             "ContactID": draft.contact_id or ZERO_ID,
-            "ContactNumber": _fitting(draft.contact_number, 50),
+            "ContactNumber": _fitting(draft.contact_number, validation.CONTACT_NUMBER_MAX),
             "AccountNumber": _fitting(draft.account_number, 50),
             "ContactStatus": draft.status,
-            "Name": _fitting(draft.name, 255),
-            "FirstName": draft.first_name,
-            "LastName": draft.last_name,
-            "EmailAddress": draft.email,
-            "Addresses": [address(a) for a in draft.addresses] if draft.addresses else None,
-            "Phones": [phone(p) for p in draft.phones] if draft.phones else None,
+            "Name": _fitting(draft.name, validation.CONTACT_NAME_MAX),
+            "FirstName": _fitting(draft.first_name, 255),
+            "LastName": _fitting(draft.last_name, 255),
+            "EmailAddress": _fitting(draft.email, 255),
+            "Addresses": [
+                address(_fitting_fields(a, validation.ADDRESS_FIELDS)) for a in draft.addresses
+            ]
+            if draft.addresses
+            else None,
+            "Phones": [phone(_fitting_fields(p, validation.PHONE_FIELDS)) for p in draft.phones]
+            if draft.phones
+            else None,
             "HasValidationErrors": True,
             "StatusAttributeString": "ERROR",
             "ValidationErrors": [{"Message": m} for m in messages],
@@ -432,7 +448,7 @@ def refused_invoice(draft: InvoiceDraft, messages: Iterable[str], unit_places: i
         {
             "Type": draft.type,
             "InvoiceID": draft.invoice_id or ZERO_ID,
-            "InvoiceNumber": _fitting(draft.invoice_number, 255),
+            "InvoiceNumber": _fitting(draft.invoice_number, validation.INVOICE_NUMBER_MAX),
             "Reference": draft.reference,
             "HasErrors": True,
             "Contact": (
