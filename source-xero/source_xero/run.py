@@ -2,8 +2,7 @@
 
 import sys
 
-from airbyte_cdk.entrypoint import launch
-
+from invoice_model.connector.entrypoint import launch
 from source_xero.source import SourceXero
 
 

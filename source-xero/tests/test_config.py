@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,3 +100,42 @@ def test_the_spec_is_valid_and_offers_both_ways_to_sign_in():
     ]
     assert "accounting.invoices.read" in methods[0]["description"]
     assert schema["properties"]["statuses"]["default"] == ["AUTHORISED", "PAID", "VOIDED"]
+
+
+def _command_line(tmp_path: Path, *arguments: str) -> list[dict[str, Any]]:
+    """`source-xero` as the platform runs it: the messages it printed."""
+    done = subprocess.run(  # noqa: S603 (the connector's own console script)
+        [str(Path(sys.executable).with_name("source-xero")), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def test_the_command_line_tells_a_config_by_field_and_a_state_by_what_is_wrong(tmp_path: Path):
+    """Launched through the connector kit: a config that breaks the spec is told by its field,
+    not in jsonschema's words; a --state that is not JSON says so, before any call."""
+    (tmp_path / "config.json").write_text(json.dumps(config(**{"credentials.tenant_id": None})))
+    said = _command_line(tmp_path, "check", "--config", "config.json")
+    [status] = [m["connectionStatus"] for m in said if m["type"] == "CONNECTION_STATUS"]
+    assert status["status"] == "FAILED"
+    assert status["message"].startswith("Config field 'credentials.tenant_id': is missing")
+
+    (tmp_path / "config.json").write_text(json.dumps(config()))
+    (tmp_path / "catalog.json").write_text(json.dumps({"streams": []}))
+    (tmp_path / "state.json").write_text("{not json")
+    said = _command_line(
+        tmp_path,
+        *("read", "--config", "config.json", "--catalog", "catalog.json"),
+        *("--state", "state.json"),
+    )
+    [error] = [
+        m["trace"]["error"] for m in said if m["type"] == "TRACE" and m["trace"].get("error")
+    ]
+    assert error["failure_type"] == "config_error"
+    assert error["message"].startswith(
+        "The state given with --state cannot be used: it is not JSON"
+    )
