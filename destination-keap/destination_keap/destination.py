@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from airbyte_cdk.destinations import Destination
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
@@ -20,13 +19,15 @@ from destination_keap.client import KeapClient
 from destination_keap.config import Settings, read_settings
 from destination_keap.writer import Writer
 from invoice_model.connector.destination import StopSync, supported_streams
+from invoice_model.connector.entrypoint import ContractDestination
 from invoice_model.connector.keap.errors import KeapUsage
+from invoice_model.connector.messages import Unreadable
 from invoice_model.contract import PAYMENTS
 
 logger = logging.getLogger("airbyte")
 
 
-class DestinationKeap(Destination):
+class DestinationKeap(ContractDestination):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """The credential, the account's currency, the order custom field of the Xero InvoiceID
         (created when missing and allowed) and, with payments on, the manual payment type."""
@@ -43,7 +44,7 @@ class DestinationKeap(Destination):
         self,
         config: Mapping[str, Any],
         configured_catalog: ConfiguredAirbyteCatalog,
-        input_messages: Iterable[AirbyteMessage],
+        input_messages: Iterable[AirbyteMessage | Unreadable],
     ) -> Iterator[AirbyteMessage]:
         settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict, kept whole
         streams = supported_streams(configured_catalog, "destination-keap")

@@ -13,7 +13,16 @@ import pytest
 from destination_keap import DestinationKeap
 from invoice_model import examples
 from invoice_model.money import line_amount, to_json_number
-from keap_xero_sandbox.destinations import Config, Runs, catalog, edited, record, state, sync
+from keap_xero_sandbox.destinations import (
+    Config,
+    Runs,
+    catalog,
+    edited,
+    input_line,
+    record,
+    state,
+    sync,
+)
 from keap_xero_sandbox.sandbox import Sandbox
 
 pytest_plugins = ["keap_xero_sandbox.standard_suite"]
@@ -210,4 +219,6 @@ def kit() -> SimpleNamespace:
         catalog=catalog,
         run=runs.run,
         write=runs.write,
+        cli=runs.cli,
+        input_line=input_line,
     )

@@ -104,3 +104,35 @@ def test_what_cannot_be_written_is_refused_at_the_start(keap, kit, streams, mode
     assert raised.value.failure_type == FailureType.config_error
     assert words in raised.value.message
     assert keap.calls() == 0
+
+
+def test_through_the_command_line_an_unreadable_line_is_reported_counted_and_skipped(keap, kit):
+    lines = [kit.input_line(m) for m in kit.sync([kit.invoice(1), kit.invoice(2)])]
+    lines.insert(1, '{"type": "RECORD", "record": {')
+    written = kit.cli(keap.config(), lines, ["invoices"])
+
+    assert written.error is None
+    assert sorted(keap.orders()) == sorted([kit.xero_id(1), kit.xero_id(2)])
+    [warning] = written.warnings
+    assert warning.startswith("Keap: input line 2: not JSON (")
+    assert warning.endswith("); skipped")
+    assert written.summary.endswith("; 1 unreadable input line(s) skipped")
+
+
+def test_through_the_command_line_a_config_that_breaks_the_spec_is_told_by_field(keap, kit):
+    config = keap.config(**{"credentials.api_key": None})
+    written = kit.cli(config, [], ["invoices"])
+
+    assert written.error.failure_type == FailureType.config_error
+    assert written.error.message.startswith("Config field 'credentials.api_key': is missing")
+    assert keap.calls() == 0
+
+
+def test_a_stream_whose_every_record_is_wrongly_shaped_fails_before_its_state(keap, kit):
+    next_version = [{**kit.invoice(n), "contract_version": 2} for n in (1, 2)]
+    written = kit.write(keap.config(), kit.sync(next_version), ["invoices"])
+
+    assert written.states == []
+    assert written.error.failure_type == FailureType.config_error
+    assert written.error.message.startswith("Every invoices record so far (2) is wrongly shaped")
+    assert keap.orders() == {}

@@ -74,8 +74,8 @@ def state(stream: str, cursor: str) -> AirbyteMessage:
     )
 
 
-def line(message: AirbyteMessage) -> str:
-    """A message as one line of JSON, as a source prints it."""
+def input_line(message: AirbyteMessage) -> str:
+    """A message as one line of a destination's input, as a source prints it."""
     return json.dumps(AirbyteMessageSerializer.dump(message))
 
 
