@@ -1,5 +1,4 @@
-"""Keap REST v2 requests: filters, paging, batched look-ups, and what a sync learns about the
-account.
+"""Keap REST v2 requests: filters, paging, and batched look-ups of contacts and payments.
 
 Every call a stream makes goes through a `Get`: one GET, its JSON object back (with the list
 under `items` checked, when named), errors already resolved. Look-ups are batched by ID lists
@@ -10,16 +9,10 @@ request lines longer than 7 KB.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
-
-from invoice_model.connector.config import config_error
-from invoice_model.dates import format_datetime, parse_datetime
-from source_keap.config import Beginning, FromInvoiceDate, FromInvoiceId, KeapConfig
 
 
 class Get(Protocol):
@@ -48,9 +41,6 @@ PAYMENT_FIELDS = (
     "update_time",
     "refund_payment_id",
 )
-# The order custom field in which destination-keap records the Xero InvoiceID it came from
-# (label "Xero Invoice ID", field name "XeroInvoiceID").
-SYNC_MARKER_FIELD = "XeroInvoiceID"
 
 
 def keap_filter(**conditions: Any) -> str:
@@ -203,101 +193,6 @@ class PaymentBook:
             self._kept.popitem(last=False)
 
 
-def orders_by_id(
-    get: Get, order_ids: Iterable[str], created_since: dt.datetime | None
-) -> dict[str, Mapping[str, Any]]:
-    """The orders with these IDs that were created since the floor, in a few calls."""
-    found: dict[str, Mapping[str, Any]] = {}
-    since = format_datetime(created_since) if created_since else None
-    for batch in id_batches(order_ids):
-        params = {"filter": keap_filter(ids=batch, created_since_time=since)}
-        for page in pages(get, "orders", params, "orders"):
-            for order in page:
-                found[str(order.get("id"))] = order
-    return found
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The Keap account's own settings: the day boundary for dates and the default currency."""
-
-    time_zone: str
-    currency: str | None
-
-
-class Account:
-    """What a sync learns about the Keap account once and shares across its streams."""
-
-    def __init__(self, config: KeapConfig) -> None:
-        self.config = config
-        self.contacts = ContactBook()
-        self.payments = PaymentBook()
-        self._profile: Profile | None = None
-        self._floor: tuple[dt.datetime | None] | None = None
-        self._marker: tuple[str | None] | None = None
-
-    def profile(self, get: Get) -> Profile:
-        if self._profile is None:
-            body = get("businessProfile", {})
-            self._profile = Profile(
-                time_zone=str(body.get("time_zone") or "UTC"),
-                currency=body.get("currency_code") or None,
-            )
-        return self._profile
-
-    def floor(self, get: Get) -> dt.datetime | None:
-        """The configured start point as an instant: orders created before it are never read."""
-        if self._floor is None:
-            self._floor = (self._resolve_start(get),)
-        return self._floor[0]
-
-    def sync_marker_field_id(self, get: Get) -> str | None:
-        """The ID of the order custom field destination-keap writes; None when the account has
-        none (then no order was written by it)."""
-        if self._marker is None:
-            model = get("orders/model", {})
-            match = next(
-                (
-                    f
-                    for f in model.get("custom_fields") or []
-                    if _folded(f.get("field_name")) == _folded(SYNC_MARKER_FIELD)
-                    or _folded(f.get("label")) == _folded(SYNC_MARKER_FIELD)
-                ),
-                None,
-            )
-            self._marker = (str(match["id"]) if match else None,)
-        return self._marker[0]
-
-    def _resolve_start(self, get: Get) -> dt.datetime | None:
-        match self.config.start_from:
-            case Beginning():
-                return None
-            case FromInvoiceDate() as start:
-                zone = None if start.time_zone else self.profile(get).time_zone
-                return start.first_instant(zone)
-            case FromInvoiceId() as start:
-                return self._invoice_created_at(get, start.invoice_id)
-
-    def _invoice_created_at(self, get: Get, invoice_id: str) -> dt.datetime:
-        """When the order of Keap invoice `invoice_id` was created (the two IDs differ)."""
-        body = get(
-            "orders", {"filter": keap_filter(invoice_id=invoice_id), "page_size": 1}, "orders"
-        )
-        orders = body.get("orders") or []
-        if not orders:
-            raise config_error(
-                "start_from.invoice_id",
-                f"Keap has no invoice with ID {invoice_id} (invoice IDs are a different "
-                "sequence from order IDs: is it an order ID?)",
-            )
-        return parse_datetime(orders[0]["creation_time"])
-
-
 def _compact(value: Any) -> str:
     """A Keap object as kept between calls: its JSON, as compact as it goes."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _folded(name: Any) -> str:
-    """A field name or label compared as Keap does: case-insensitive, letters and digits only."""
-    return "".join(c for c in str(name or "") if c.isalnum()).lower()

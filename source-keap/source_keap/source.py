@@ -20,9 +20,9 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_keap.account import Account
 from source_keap.auth import credential
 from source_keap.config import KeapConfig
-from source_keap.keap import Account
 from source_keap.streams import Contacts, Invoices, Payments, Products, SyncContext
 
 
@@ -39,23 +39,23 @@ class SourceKeap(AbstractSource):
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, str | None]:
         """Signs in, resolves the start point and reads one order; a refusal the user can fix
-        (credential, start point) is a failed check with Keap's reason."""
+        (credential, start point) is a failed check with Keap's reason. A start point resolved
+        to another invoice than the one given passes, saying so."""
         try:
             invoices = Invoices(self._sync_context(config))
-            invoices.context.account.floor(invoices.get)
+            start = invoices.context.account.start_point(invoices.get)
             invoices.get("orders", {"page_size": 1}, "orders")
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
             raise
-        return True, None
+        return True, start.note
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         # AbstractSource reports the repr() of the message; the user should read it as written.
         succeeded, message = self.check_connection(logger, config)
-        if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+        status = Status.SUCCEEDED if succeeded else Status.FAILED
+        return AirbyteConnectionStatus(status=status, message=message)
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = self._sync_context(config)
