@@ -38,6 +38,8 @@ from .matrix import (
 from .pipeline import Pipeline, Sync
 
 PARALLEL_CELLS = 3
+# The first test builds the whole matrix (18 syncs, about 60 s of CPU): room for a busy machine.
+pytestmark = pytest.mark.timeout(900)
 CELLS = [(mode, start) for mode in MODES for start in START_POINTS]
 
 

@@ -101,7 +101,7 @@ class FromDay(StartPoint):
         return self.first_instant
 
     def admits(self, order: Mapping[str, Any]) -> bool:
-        return parse_datetime(invoice_time(order)) >= self.first_instant
+        return parse_datetime(_invoice_time(order)) >= self.first_instant
 
     def earlier_orders(
         self, get: Get, before: str, *, until_filter: str, conditions: Mapping[str, Any]
@@ -123,7 +123,7 @@ class FromDay(StartPoint):
         return found
 
 
-def invoice_time(order: Mapping[str, Any]) -> str:
+def _invoice_time(order: Mapping[str, Any]) -> str:
     """The instant an order's invoice is dated at (its issue date is that day): Keap's
     `order_time`, or its creation time when it has none."""
     return order.get("order_time") or order["creation_time"]
