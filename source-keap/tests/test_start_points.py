@@ -10,7 +10,6 @@ floor for every later one.
 
 import datetime as dt
 import logging
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from airbyte_cdk.models import Status
@@ -35,20 +34,6 @@ def ny(text):
 
 def from_invoice(invoice_id):
     return {"start_type": "invoice_id", "invoice_id": str(invoice_id)}
-
-
-def pay(keap, order_id, amount, at=None):
-    """A manual payment recorded at `at` (default: now on the sandbox clock)."""
-    with keap.account.lock:
-        return keap.account.record_payment(
-            int(order_id),
-            {
-                "payment_amount": Decimal(amount),
-                "payment_method_type": "Check",
-                "apply_to_commissions": False,
-            },
-            at,
-        )
 
 
 def test_from_the_beginning_every_order(keap):
@@ -80,11 +65,11 @@ def test_an_invoice_date_selects_on_the_invoice_date_however_the_order_was_back_
     }
     # A post-dated order paid before the day, and one paid in part before it and in full now.
     paid_before = order("2024-02-21 10:00", "2024-03-08 10:00")
-    pay(keap, paid_before, "100.00", at=ny("2024-02-22 10:00"))
+    keap.pay(paid_before, "100.00", at=ny("2024-02-22 10:00"))
     paid_twice = order("2024-02-21 11:00", "2024-03-09 10:00")
-    early = pay(keap, paid_twice, "40.00", at=ny("2024-02-23 10:00"))
-    late = pay(keap, paid_twice, "60.00")
-    pay(keap, sorted(left)[0], "100.00")
+    early = keap.pay(paid_twice, "40.00", at=ny("2024-02-23 10:00"))
+    late = keap.pay(paid_twice, "60.00")
+    keap.pay(sorted(left)[0], "100.00")
     taken |= {paid_before, paid_twice}
 
     config = keap.config(start_from=BY_DATE)
@@ -108,13 +93,13 @@ def test_an_invoice_date_stays_the_floor_of_every_later_sync(keap):
     first = keap.read(config, streams)
     assert first.ids("invoices") == [str(on_the_day.id)]
 
-    pay(keap, before.id, "100.00")
+    keap.pay(before.id, "100.00")
     # New orders, created now: one dated before the day, one after it.
     backdated = keap.new_order(order_time=ny("2024-02-27 10:00"))
     dated_after = keap.new_order(order_time=ny("2024-03-20 10:00"))
     with keap.account.lock:
         keap.account.update_order(redated.id, {"order_time": ny("2024-03-01 09:00")})
-    payment = pay(keap, on_the_day.id, "25.00")
+    payment = keap.pay(on_the_day.id, "25.00")
     second = keap.read(config, streams, keap.last_states(first))
 
     assert str(backdated.id) not in second.ids("invoices")
@@ -194,7 +179,7 @@ def test_from_an_invoice_id_an_order_created_in_the_same_second_before_it_is_not
     later = keap.new_order(at=moment + dt.timedelta(seconds=1))
     assert same_second_before.invoice_id < start.invoice_id < same_second_after.invoice_id
     for order in (same_second_before, start, same_second_after):
-        pay(keap, order.id, "100.00")
+        keap.pay(order.id, "100.00")
     config = keap.config(start_from=from_invoice(start.invoice_id))
 
     taken = {str(o.id) for o in (start, same_second_after, later)}
