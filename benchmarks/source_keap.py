@@ -6,6 +6,9 @@ payments, refunds and voids. `source-keap read` runs as a subprocess (its peak m
 see `peak_memory`) with OAuth and the catalog of sync mode 2: `invoices` on `updated_at` and
 `payments`. Keap's real rate limits apply (1,500 calls a minute per OAuth client).
 
+From the beginning by default; `BENCH_START_DAYS=90` starts from the invoice date 90 days
+before the account's last day instead (the orders dated since, in the account's time zone).
+
 Prints a markdown table: Keap calls (contacts, payments and the token included) per invoice,
 records per second, peak memory and wall time, and the calls by endpoint.
 """
@@ -13,6 +16,7 @@ records per second, peak memory and wall time, and the calls by endpoint.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import json
 import os
 import subprocess
@@ -27,6 +31,7 @@ from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "50000"))
+START_DAYS = os.environ.get("BENCH_START_DAYS")
 CONTACTS = 5_000
 CONNECTOR = Path(sys.executable).with_name("source-keap")
 # The catalog of sync mode 2: `invoices` on `updated_at`, and `payments`.
@@ -35,7 +40,15 @@ CATALOG = (
 )
 
 
-def config(sandbox: Sandbox, url: str) -> dict:
+def start_from(seeded: dict) -> dict:
+    """From the beginning, or from the invoice date `START_DAYS` before the account's end."""
+    if START_DAYS is None:
+        return {"start_type": "beginning"}
+    day = dt.date.fromisoformat(seeded["end"][:10]) - dt.timedelta(days=int(START_DAYS))
+    return {"start_type": "invoice_date", "invoice_date": day.isoformat()}
+
+
+def config(sandbox: Sandbox, url: str, start: dict) -> dict:
     credentials = sandbox.keap.credentials()
     return {
         "credentials": {
@@ -44,7 +57,7 @@ def config(sandbox: Sandbox, url: str) -> dict:
             "client_secret": credentials["client_secret"],
             "refresh_token": credentials["refresh_token"],
         },
-        "start_from": {"start_type": "beginning"},
+        "start_from": start,
         "api_url": url,
     }
 
@@ -72,7 +85,8 @@ def main() -> int:
     with SandboxServer(sandbox) as server, tempfile.TemporaryDirectory() as work:
         seeded = sandbox.seed(keap={"orders": ORDERS, "contacts": CONTACTS})["keap"]
         config_path = Path(work, "config.json")
-        config_path.write_text(json.dumps(config(sandbox, server.url)))
+        start = start_from(seeded)
+        config_path.write_text(json.dumps(config(sandbox, server.url, start)))
         sandbox.stats.reset()
 
         records, seconds, peak_mib, code = read(config_path, CATALOG)
@@ -84,7 +98,7 @@ def main() -> int:
     invoices, payments = records["invoices"], records["payments"]
     calls = snapshot["by_api"].get("keap", 0)
     account = f"{seeded['orders']:,} orders, {CONTACTS:,} contacts, {seeded['payments']:,} payments"
-    print(f"Account: {account}\n")
+    print(f"Account: {account}; start point: {json.dumps(start)}\n")
     print("| figure | value |")
     print("| --- | --- |")
     print(f"| invoices read | {invoices:,} |")

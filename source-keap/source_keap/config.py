@@ -21,14 +21,15 @@ class Beginning:
 
 @dataclass(frozen=True)
 class FromInvoiceId:
-    """Start with the order of this Keap invoice (the invoice and order IDs differ)."""
+    """Start with the order of this Keap invoice and those created after it (the invoice and
+    order IDs differ)."""
 
     invoice_id: str
 
 
 @dataclass(frozen=True)
 class FromInvoiceDate:
-    """Start with the first order created on `day`, which begins at midnight in `time_zone`
+    """Start with the orders dated `day` or later; the day begins at midnight in `time_zone`
     (None: the Keap account's own time zone)."""
 
     day: dt.date

@@ -1,22 +1,16 @@
-"""What a sync learns about the Keap account, and the look-ups it batches: contacts and payments
-by ID lists (`invoice_model.connector.keap.lists`), so that the number of calls grows with pages,
-never with orders.
+"""Keap REST v2 look-ups a sync batches: contacts and payments by ID lists
+(`invoice_model.connector.keap.lists`), so that the number of calls grows with pages, never with
+orders.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from invoice_model.connector.config import config_error
 from invoice_model.connector.keap.lists import Get, id_batches, keap_filter, pages
-from invoice_model.connector.keap.sync_marker import sync_marker_field
-from invoice_model.dates import format_datetime, parse_datetime
-from source_keap.config import Beginning, FromInvoiceDate, FromInvoiceId, KeapConfig
 
 # Keap returns only some contact fields unless asked for more.
 CONTACT_FIELDS = "given_name,family_name,company,email_addresses,phone_numbers,addresses"
@@ -142,87 +136,6 @@ class PaymentBook:
         self._kept[order_id] = (modified, _compact(needed))
         while len(self._kept) > self._capacity:
             self._kept.popitem(last=False)
-
-
-def orders_by_id(
-    get: Get, order_ids: Iterable[str], created_since: dt.datetime | None
-) -> dict[str, Mapping[str, Any]]:
-    """The orders with these IDs that were created since the floor, in a few calls."""
-    found: dict[str, Mapping[str, Any]] = {}
-    since = format_datetime(created_since) if created_since else None
-    for batch in id_batches(order_ids):
-        params = {"filter": keap_filter(ids=batch, created_since_time=since)}
-        for page in pages(get, "orders", params, "orders"):
-            for order in page:
-                found[str(order.get("id"))] = order
-    return found
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The Keap account's own settings: the day boundary for dates and the default currency."""
-
-    time_zone: str
-    currency: str | None
-
-
-class Account:
-    """What a sync learns about the Keap account once and shares across its streams."""
-
-    def __init__(self, config: KeapConfig) -> None:
-        self.config = config
-        self.contacts = ContactBook()
-        self.payments = PaymentBook()
-        self._profile: Profile | None = None
-        self._floor: tuple[dt.datetime | None] | None = None
-        self._marker: tuple[str | None] | None = None
-
-    def profile(self, get: Get) -> Profile:
-        if self._profile is None:
-            body = get("businessProfile", {})
-            self._profile = Profile(
-                time_zone=str(body.get("time_zone") or "UTC"),
-                currency=body.get("currency_code") or None,
-            )
-        return self._profile
-
-    def floor(self, get: Get) -> dt.datetime | None:
-        """The configured start point as an instant: orders created before it are never read."""
-        if self._floor is None:
-            self._floor = (self._resolve_start(get),)
-        return self._floor[0]
-
-    def sync_marker_field_id(self, get: Get) -> str | None:
-        """The ID of the order custom field destination-keap writes; None when the account has
-        none (then no order was written by it)."""
-        if self._marker is None:
-            match = sync_marker_field(get("orders/model", {}))
-            self._marker = (str(match["id"]) if match else None,)
-        return self._marker[0]
-
-    def _resolve_start(self, get: Get) -> dt.datetime | None:
-        match self.config.start_from:
-            case Beginning():
-                return None
-            case FromInvoiceDate() as start:
-                zone = None if start.time_zone else self.profile(get).time_zone
-                return start.first_instant(zone)
-            case FromInvoiceId() as start:
-                return self._invoice_created_at(get, start.invoice_id)
-
-    def _invoice_created_at(self, get: Get, invoice_id: str) -> dt.datetime:
-        """When the order of Keap invoice `invoice_id` was created (the two IDs differ)."""
-        body = get(
-            "orders", {"filter": keap_filter(invoice_id=invoice_id), "page_size": 1}, "orders"
-        )
-        orders = body.get("orders") or []
-        if not orders:
-            raise config_error(
-                "start_from.invoice_id",
-                f"Keap has no invoice with ID {invoice_id} (invoice IDs are a different "
-                "sequence from order IDs: is it an order ID?)",
-            )
-        return parse_datetime(orders[0]["creation_time"])
 
 
 def _compact(value: Any) -> str:

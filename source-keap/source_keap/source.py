@@ -18,8 +18,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model.connector.keap.auth import credential
 from invoice_model.connector.source import ContractSource
+from source_keap.account import Account
 from source_keap.config import KeapConfig
-from source_keap.keap import Account
 from source_keap.streams import Contacts, Invoices, Payments, Products, SyncContext
 
 
@@ -36,16 +36,17 @@ class SourceKeap(ContractSource):
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, str | None]:
         """Signs in, resolves the start point and reads one order; a refusal the user can fix
-        (credential, start point) is a failed check with Keap's reason."""
+        (credential, start point) is a failed check with Keap's reason. A start point resolved
+        to another invoice than the one given passes, saying so."""
         try:
             invoices = Invoices(self._sync_context(config))
-            invoices.context.account.floor(invoices.get)
+            start = invoices.context.account.start_point(invoices.get)
             invoices.get("orders", {"page_size": 1}, "orders")
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 return False, error.message
             raise
-        return True, None
+        return True, start.note
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = self._sync_context(config)

@@ -40,7 +40,8 @@ from invoice_model.connector.keap.sync_marker import marker_value
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
-from source_keap.keap import Account
+from source_keap.account import Account
+from source_keap.start import StartPoint
 
 # What the streams do with Keap, for a refusal (403) to name the access a credential lacks.
 USES = "reads orders, payments, contacts and products"
@@ -126,6 +127,10 @@ class OrderQuery:
     order_by: str
     paid_only: bool = False
 
+    @property
+    def until_filter(self) -> str:
+        return self.since_filter.replace("_since_", "_until_")
+
     @classmethod
     def for_cursor(cls, cursor: str) -> OrderQuery:
         if cursor == "created_at":
@@ -153,6 +158,8 @@ class OrderPages(KeapStream, ABC):
         self._query = OrderQuery.for_cursor(INVOICES.default_cursor)
         self._read_from: str | None = None
         self._resumed = False  # an incremental read continuing from a saved state
+        self._start = StartPoint()
+        self._from_start = False  # the read starts where the start point does
         self._next_token: str | None = None
         self._done = False
 
@@ -194,10 +201,11 @@ class OrderPages(KeapStream, ABC):
         if self._done or position is None:
             return
         token = {"page_token": self._next_token} if self._next_token else None
+        earlier = self._earlier_orders() if token is None else []
         body = self.get(self.path(), self.request_params(next_page_token=token), "orders")
         self._next_token = body.get("next_page_token") or None
         self._done = self._next_token is None
-        orders = self._wanted(body.get("orders") or [])
+        orders = self._wanted([*earlier, *(body.get("orders") or [])])
         if orders:
             yield from self._records(orders, position)
         self._page_state = position.as_state()
@@ -208,7 +216,9 @@ class OrderPages(KeapStream, ABC):
         stream_slice: Mapping[str, Any] | None = None,
         next_page_token: Mapping[str, Any] | None = None,
     ) -> MutableMapping[str, Any]:
-        query, floor, since = self._query, self._floor_text(), self._read_from
+        query, since = self._query, self._read_from
+        created = self._start.created_since
+        floor = format_datetime(created) if created else None
         conditions: dict[str, Any] = {"created_since_time": floor, "paid": query.paid_only or None}
         if since and query.since_filter == "created_since_time":
             conditions["created_since_time"] = max(since, floor or since)
@@ -232,26 +242,39 @@ class OrderPages(KeapStream, ABC):
         self._resumed = bool(saved)
         self._query = self._order_query(cursor)
         state_cursor, position_field = self._state_fields(cursor)
-        floor = self.context.account.floor(self.get)
-        self._position = ReadPosition.resume(saved, state_cursor, position_field, floor)
+        self._start = start = self.context.account.start_point(self.get)
+        if start.note and self.name == Invoices.name:
+            self.logger.warning(start.note)
+        self._position = ReadPosition.resume(saved, state_cursor, position_field, start.read_from)
+        self._from_start = start.read_from is not None and self._position.position == (
+            format_datetime(start.read_from)
+        )
         # Fixed for the whole read: Keap's page tokens continue the query they came from.
         self._read_from = self._position.read_from
         self._page_state = self._position.as_state()
         self._next_token = None
         self._done = False
 
-    def _floor_text(self) -> str | None:
-        floor = self.context.account.floor(self.get)
-        return format_datetime(floor) if floor else None
+    def _earlier_orders(self) -> list[Mapping[str, Any]]:
+        """When the read starts where the start point does: the orders it admits that the read
+        does not meet (see `start`), read before the first page; their positions all come
+        before it."""
+        if not (self._from_start and self._read_from):
+            return []
+        return self._start.earlier_orders(
+            self.get,
+            self._read_from,
+            until_filter=self._query.until_filter,
+            conditions={"paid": self._query.paid_only or None},
+        )
 
     def _wanted(self, orders: list[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], bool]]:
         """The page's orders to read, each with whether destination-keap wrote it: never one
-        created before the start point, nor one written by destination-keap unless asked."""
+        before the start point, nor one written by destination-keap unless asked."""
         include = self.context.account.config.include_written_by_sync
-        floor = self._floor_text()
         wanted = []
         for order in orders:
-            if floor and format_datetime(order["creation_time"]) < floor:
+            if not self._start.admits(order):
                 continue
             written = self._written_by_sync(order)
             if include or not written:
@@ -412,8 +435,11 @@ class Payments(OrderPages):
         self, order: Mapping[str, Any], found: list[dict[str, Any]], currency: str | None
     ) -> list[dict[str, Any]]:
         """The payments of an order to emit (see the class). A payment that changed changed
-        its order at the same moment: those older than the read were emitted before."""
-        changed = [r for r in found if r["updated_at"] >= (self._read_from or "")]
+        its order at the same moment: in an incremental read, those older than the read were
+        emitted by an earlier sync. A first read, or one from the start point, emits them all:
+        an order it admits may have been paid before the read starts."""
+        since = self._read_from if self._resumed and not self._from_start else None
+        changed = [r for r in found if r["updated_at"] >= (since or "")]
         if not self.context.paid_invoices_only:
             return changed
         if records.paid_in_full(order, currency):

@@ -274,8 +274,8 @@ class KeapSandbox:
             if p["amount"] > 0 and (wanted is None or p["order_ids"][0] in wanted)
         ]
 
-    def pay(self, order_id: str, amount: str, **values: Any) -> Any:
-        """A manual payment recorded in Keap now (sandbox clock)."""
+    def pay(self, order_id: str, amount: str, at: dt.datetime | None = None, **values: Any) -> Any:
+        """A manual payment recorded in Keap now (sandbox clock), or `at`."""
         with self.account.lock:
             return self.account.record_payment(
                 int(order_id),
@@ -285,6 +285,7 @@ class KeapSandbox:
                     "apply_to_commissions": False,
                     **values,
                 },
+                at,
             )
 
     def new_order(

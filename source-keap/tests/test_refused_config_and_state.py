@@ -48,7 +48,7 @@ def _run(command: str, tmp_path: Path, config: dict[str, Any], **files: Any) -> 
             {"start_from": {"start_type": "invoice_id", "invoice_id": ""}},
             "Config field 'start_from.invoice_id': '' is not in the form this field takes; set "
             "it to: Invoice ID, the Keap invoice ID to start from (a different number from its "
-            "order ID), e.g. '2087'",
+            "order ID): its order and every order created after it, e.g. '2087'",
         ),
         (
             {"credentials": {"auth_type": "api_key"}},

@@ -1,7 +1,7 @@
-"""What every source of the project adds to the CDK's `AbstractSource`: a failed `check` says
-its reason as written, and a sync that meets the API's daily call limit stops after its last
-saved state and ends as a transient error saying when calls are allowed again, so the platform
-retries it then and the next sync resumes where this one stopped.
+"""What every source of the project adds to the CDK's `AbstractSource`: `check` says its reason
+(or, passing, its note) as written, and a sync that meets the API's daily call limit stops after
+its last saved state and ends as a transient error saying when calls are allowed again, so the
+platform retries it then and the next sync resumes where this one stopped.
 
 `AbstractSource` goes on with the next stream after a failed one, and ends a sync with failed
 streams as a config error, which the platform does not retry. Once the day's calls are spent
@@ -50,7 +50,7 @@ class DailyLimitReached(AirbyteTracedException):
 
 
 class ContractSource(AbstractSource):
-    """An `AbstractSource` whose check reports the reason it failed as written, and which stops
+    """An `AbstractSource` whose check reports its message as written, and which stops
     at the first stream the daily limit ends, ending the sync as a transient error when that is
     the only kind of failure it had."""
 
@@ -65,10 +65,10 @@ class ContractSource(AbstractSource):
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         # AbstractSource reports the repr() of the message; the user should read it as written.
+        # A check that passes may say something too (how a start point was resolved).
         succeeded, message = self.check_connection(logger, config)
-        if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+        status = Status.SUCCEEDED if succeeded else Status.FAILED
+        return AirbyteConnectionStatus(status=status, message=message)
 
     def read(
         self,

@@ -108,6 +108,8 @@ class SeedOptions:
     refunded: float = 0.05
     voided: float = 0.03
     payment_plans: float = 0.08
+    backdated: float = 0.0
+    postdated: float = 0.0
     subscriptions: int = 3
     synced_orders: int = 0
     days: int = 180
@@ -140,6 +142,9 @@ class SeedOptions:
         ratios = (self.paid, self.partially_paid, self.refunded, self.voided)
         if any(r < 0 for r in (*ratios, self.payment_plans)) or sum(ratios) > 1:
             raise SeedOptionError("paid, partially_paid, refunded and voided must add up to <= 1")
+        dating = (self.backdated, self.postdated)
+        if any(r < 0 for r in dating) or sum(dating) > 1:
+            raise SeedOptionError("backdated and postdated must be >= 0 and add up to <= 1")
         if (self.orders or self.subscriptions or self.synced_orders) and not self.contacts:
             raise SeedOptionError("orders need contacts: set contacts >= 1")
         if (self.orders or self.synced_orders) and not self.products:
@@ -157,6 +162,8 @@ class Summary:
     orders: int = 0
     subscription_orders: int = 0
     synced_orders: int = 0
+    backdated_orders: int = 0
+    postdated_orders: int = 0
     payments: int = 0
     refunds: int = 0
     voided_payments: int = 0
@@ -247,6 +254,8 @@ class _Builder:
             "one_time_orders": self.summary.orders,
             "subscription_orders": self.summary.subscription_orders,
             "synced_orders": self.summary.synced_orders,
+            "backdated_orders": self.summary.backdated_orders,
+            "postdated_orders": self.summary.postdated_orders,
             "subscriptions": len(account.subscriptions),
             "invoices": len(account.invoices),
             "payments": self.summary.payments,
@@ -363,10 +372,10 @@ class _Builder:
             "contact_id": contact.id,
             "order_title": f"Order for {contact.given_name} {contact.family_name}",
             "order_type": "OFFLINE" if synced or rng.random() < 0.4 else "ONLINE",
-            "order_time": created - dt.timedelta(minutes=rng.randint(0, 600)),
+            "order_time": self._dated(created, created - dt.timedelta(minutes=rng.randint(0, 600))),
             "order_items": items,
-            "due_time": created + dt.timedelta(days=30),
         }
+        values["due_time"] = max(created, values["order_time"]) + dt.timedelta(days=30)
         sent = rng.random() < 0.85
         if sent:
             values["sent_time"] = created + dt.timedelta(minutes=rng.randint(1, 120))
@@ -402,6 +411,21 @@ class _Builder:
             moment = created + dt.timedelta(hours=rng.randint(3, 72))
             self._later(moment, lambda: self.account.mark_viewed(holder["order"].id, moment))
         self._draft_payments(holder, created, fate, plan)
+
+    def _dated(self, created: dt.datetime, order_time: dt.datetime) -> dt.datetime:
+        """The invoice date of an order: `order_time`, or, for the `backdated` share, 1 to 60
+        days before it was created, and for the `postdated` share 1 to 30 days after."""
+        options = self.options
+        if not (options.backdated or options.postdated):
+            return order_time  # no draw: accounts seeded without them stay as they were
+        roll = self.rng.random()
+        if roll < options.backdated:
+            self.summary.backdated_orders += 1
+            return created - dt.timedelta(days=self.rng.uniform(1, 60))
+        if roll < options.backdated + options.postdated:
+            self.summary.postdated_orders += 1
+            return created + dt.timedelta(days=self.rng.uniform(1, 30))
+        return order_time
 
     def _fate(self) -> str:
         roll, options = self.rng.random(), self.options

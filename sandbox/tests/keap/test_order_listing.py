@@ -116,6 +116,8 @@ def test_order_by(api, orders, order_by, expected):
     ("params", "message"),
     [
         ({"filter": "status==PAID"}, "Invalid filter field 'status'"),
+        # Keap sorts orders by order_time but does not filter on it.
+        ({"filter": "order_time>=2024-03-01T00:00:00.000Z"}, "Invalid filter field 'order_time'"),
         ({"filter": "contact_id>1"}, "Operator '>'"),
         ({"filter": "paid==maybe"}, "expected true|false"),
         ({"filter": "created_since_time==2024-03-01"}, "ISO-8601 date-time"),

@@ -105,6 +105,23 @@ def test_invoice_ids_drift_from_order_ids(keap_sandbox):
     assert int(last["invoice_id"]) - int(last["id"]) > 100
 
 
+def test_back_and_post_dated_orders_carry_an_invoice_date_days_from_their_creation(keap_sandbox):
+    summary = seeded(keap_sandbox, orders=200, backdated=0.1, postdated=0.1)
+    orders = keap_sandbox.dump("keap")["orders"]
+
+    def days_dated_after_creation(order: dict) -> float:
+        shift = parse_datetime(order["order_time"]) - parse_datetime(order["creation_time"])
+        return shift / dt.timedelta(days=1)
+
+    shifts = [days_dated_after_creation(o) for o in orders]
+    assert sum(s <= -1 for s in shifts) == summary["backdated_orders"] > 0
+    assert sum(s >= 1 for s in shifts) == summary["postdated_orders"] > 0
+    assert all(-60 <= s <= 30 for s in shifts)
+    assert all(o["due_time"] > o["order_time"] for o in orders if "due_time" in o)
+    plain = seeded(keap_sandbox, orders=20)
+    assert (plain["backdated_orders"], plain["postdated_orders"]) == (0, 0)
+
+
 def test_synced_orders_carry_the_xero_invoice_id_and_can_be_found(keap_sandbox, api):
     summary = seeded(keap_sandbox, orders=30, synced_orders=4)
     field = summary["xero_invoice_field"]
@@ -146,11 +163,13 @@ def test_seeded_data_is_served_spec_shaped_through_every_list(keap_sandbox, api)
 def test_seed_options_are_checked(keap_sandbox, raw):
     response = raw.post("/_sandbox/seed", {"keap": {"orders": 5, "colour": "blue"}})
     ratios = raw.post("/_sandbox/seed", {"keap": {"paid": 0.8, "refunded": 0.5}})
+    dating = raw.post("/_sandbox/seed", {"keap": {"backdated": 0.7, "postdated": 0.5}})
     currency = raw.post("/_sandbox/seed", {"keap": {"currencies": {"XAU": 1}}})
 
     assert response.status_code == 400
     assert "colour" in response.json()["error"]
     assert ratios.status_code == 400
+    assert dating.status_code == 400
     assert currency.status_code == 400
     assert len(keap_sandbox.keap.account.orders) == 0
 

@@ -1,0 +1,56 @@
+"""What a sync learns about the Keap account once and shares across its streams: its own
+settings, the start point resolved against it, the custom field destination-keap marks its
+orders with, and the contacts and payments fetched so far (see `keap`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from invoice_model.connector.keap.lists import Get
+from invoice_model.connector.keap.sync_marker import sync_marker_field
+from source_keap.config import KeapConfig
+from source_keap.keap import ContactBook, PaymentBook
+from source_keap.start import StartPoint, resolve
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The Keap account's own settings: the day boundary for dates and the default currency."""
+
+    time_zone: str
+    currency: str | None
+
+
+class Account:
+    """What a sync learns about the Keap account once and shares across its streams."""
+
+    def __init__(self, config: KeapConfig) -> None:
+        self.config = config
+        self.contacts = ContactBook()
+        self.payments = PaymentBook()
+        self._profile: Profile | None = None
+        self._start: StartPoint | None = None
+        self._marker: tuple[str | None] | None = None
+
+    def profile(self, get: Get) -> Profile:
+        if self._profile is None:
+            body = get("businessProfile", {})
+            self._profile = Profile(
+                time_zone=str(body.get("time_zone") or "UTC"),
+                currency=body.get("currency_code") or None,
+            )
+        return self._profile
+
+    def start_point(self, get: Get) -> StartPoint:
+        """The configured start point, resolved against the account (see `start`)."""
+        if self._start is None:
+            self._start = resolve(self.config.start_from, get, lambda: self.profile(get).time_zone)
+        return self._start
+
+    def sync_marker_field_id(self, get: Get) -> str | None:
+        """The ID of the order custom field destination-keap writes; None when the account has
+        none (then no order was written by it)."""
+        if self._marker is None:
+            match = sync_marker_field(get("orders/model", {}))
+            self._marker = (str(match["id"]) if match else None,)
+        return self._marker[0]
