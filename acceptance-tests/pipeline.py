@@ -61,18 +61,15 @@ class Pipeline:
     ) -> None:
         self.sandbox = sandbox
         self.folder = folder
-        keap = sandbox.keap.credentials()
+        keap = sandbox.keap.connector_credentials()
+        if keap_refresh_token:
+            keap["refresh_token"] = keap_refresh_token
         xero = xero_connection or sandbox.xero.credentials()["custom_connection"]
         self.tenant_id = xero["tenant_id"]
         self.source_config = self._file(
             "source.json",
             {
-                "credentials": {
-                    "auth_type": "oauth2.0",
-                    "client_id": keap["client_id"],
-                    "client_secret": keap["client_secret"],
-                    "refresh_token": keap_refresh_token or keap["refresh_token"],
-                },
+                "credentials": keap,
                 "start_from": start_from or {"start_type": "beginning"},
                 "api_url": sandbox.url,
             },

@@ -78,16 +78,7 @@ def messages(path: Path, invoices: int, contacts: int) -> int:
 
 
 def destination_config(sandbox: Sandbox) -> dict[str, Any]:
-    credentials = sandbox.keap.credentials()
-    return {
-        "credentials": {
-            "auth_type": "oauth2.0",
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-            "refresh_token": credentials["refresh_token"],
-        },
-        "api_url": sandbox.url,
-    }
+    return {"credentials": sandbox.keap.connector_credentials(), "api_url": sandbox.url}
 
 
 def account_counts(sandbox: Sandbox) -> dict[str, int]:

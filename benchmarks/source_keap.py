@@ -49,14 +49,8 @@ def start_from(seeded: dict) -> dict:
 
 
 def config(sandbox: Sandbox, url: str, start: dict) -> dict:
-    credentials = sandbox.keap.credentials()
     return {
-        "credentials": {
-            "auth_type": "oauth2.0",
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-            "refresh_token": credentials["refresh_token"],
-        },
+        "credentials": sandbox.keap.connector_credentials(),
         "start_from": start,
         "api_url": url,
     }

@@ -141,18 +141,7 @@ class Keap:
 
     def config(self, auth: str = "api_key", **changes: Any) -> Config:
         """A destination config for the sandbox (an API key, or OAuth), with changes."""
-        if auth == "api_key":
-            credentials = {
-                "auth_type": "api_key",
-                "api_key": self.credentials["personal_access_token"],
-            }
-        else:
-            credentials = {
-                "auth_type": "oauth2.0",
-                "client_id": self.credentials["client_id"],
-                "client_secret": self.credentials["client_secret"],
-                "refresh_token": self.credentials["refresh_token"],
-            }
+        credentials = self.emulator.connector_credentials(auth)
         return edited({"credentials": credentials, "api_url": self.sandbox.url}, **changes)
 
     def dump(self) -> dict[str, Any]:

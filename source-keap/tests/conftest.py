@@ -215,20 +215,8 @@ class KeapSandbox:
         return self.sandbox.seed(keap=options)["keap"]
 
     def config(self, auth: str = "api_key", **values: Any) -> dict[str, Any]:
-        if auth == "api_key":
-            credentials = {
-                "auth_type": "api_key",
-                "api_key": self.credentials["personal_access_token"],
-            }
-        else:
-            credentials = {
-                "auth_type": "oauth2.0",
-                "client_id": self.credentials["client_id"],
-                "client_secret": self.credentials["client_secret"],
-                "refresh_token": self.credentials["refresh_token"],
-            }
         return {
-            "credentials": credentials,
+            "credentials": self.emulator.connector_credentials(auth),
             "start_from": {"start_type": "beginning"},
             "api_url": self.sandbox.url,
             **values,

@@ -60,6 +60,20 @@ class KeapEmulator(Emulator):
         """The default credentials (the same after every reset); see KEAP.md."""
         return self.auth.credentials()
 
+    def connector_credentials(self, auth: str = "oauth2.0") -> dict[str, str]:
+        """The `credentials` of a Keap connector's config (source-keap, destination-keap) for
+        this account: its OAuth app with the default refresh token, or (`api_key`) its Personal
+        Access Token."""
+        credentials = self.credentials()
+        if auth == "api_key":
+            return {"auth_type": "api_key", "api_key": credentials["personal_access_token"]}
+        return {
+            "auth_type": "oauth2.0",
+            "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"],
+            "refresh_token": credentials["refresh_token"],
+        }
+
     def seed(self, **options: Any) -> dict[str, Any]:
         with self.account.lock:
             summary = seed_account(self.account, SeedOptions.parse(options))
