@@ -18,6 +18,7 @@ from keap_xero_sandbox.destinations import (
     edited,
     record,
     state,
+    stream_status,
     sync,
 )
 from keap_xero_sandbox.sandbox import Sandbox
@@ -191,6 +192,7 @@ def kit() -> SimpleNamespace:
     return SimpleNamespace(
         record=record,
         state=state,
+        stream_status=stream_status,
         sync=sync,
         invoice=invoice,
         payment=payment,

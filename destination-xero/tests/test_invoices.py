@@ -141,8 +141,8 @@ def test_paid_and_locked_invoices_are_left_alone_with_a_warning(
     assert xero.invoices() == before
     assert kit.writes(sandbox) == 0
     assert len(written.warnings) == 2
-    assert "it is paid in Xero" in written.warnings[0]
-    assert "lock date 2024-01-31" in written.warnings[1]
+    assert any("it is paid in Xero" in warning for warning in written.warnings)
+    assert any("lock date 2024-01-31" in warning for warning in written.warnings)
     assert "2 left alone" in written.summary
 
 
