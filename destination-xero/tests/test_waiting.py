@@ -165,3 +165,13 @@ def test_an_invoice_waiting_for_its_payments_comes_again_when_the_payments_strea
     again = kit.write(config, kit.sync([reopened], [refund]))
     assert again.warnings == []
     assert xero.invoices()["2087"]["Reference"] == "Renamed"
+
+
+def test_a_payment_waiting_for_its_invoice_never_fails_a_sync_under_fail(
+    kit: SimpleNamespace, sandbox_config: MakeConfig
+) -> None:
+    written = kit.write(
+        sandbox_config(on_invalid_record="fail"), kit.sync(payments=[kit.payment(1)])
+    )
+    assert written.error is None
+    assert echoed(written) == []
