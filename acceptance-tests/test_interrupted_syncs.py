@@ -152,7 +152,7 @@ def at_keap_call(pipeline, endpoint: str, skip: int, action) -> None:
     """Runs `action` as the source makes its (`skip` + 1)-th call to `endpoint`, before Keap
     serves it."""
     pipeline.sandbox.faults.add(
-        api="keap", path=f"/crm/rest/v2/{endpoint}", kind="latency", skip=skip, on_strike=action
+        api="keap", path=f"/crm/rest/v2/{endpoint}", kind="hook", skip=skip, run=action
     )
 
 
