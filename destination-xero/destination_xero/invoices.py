@@ -134,6 +134,10 @@ class InvoiceWriter:
         if blocked:
             return blocked
         body = {"InvoiceID": held.invoice_id, **draft.body}
+        if not upgrade and held.status in STATUS_RANK:
+            # Never backwards: one approved stays approved (Xero refuses a return to draft, as
+            # when a voided payment leaves a source draft that was paid towards).
+            body["Status"] = max(draft.status, held.status, key=lambda s: STATUS_RANK.get(s, 0))
         return _Write(record, body, Outcome.UPDATED, draft.total)
 
     def _void(self, record: Mapping[str, Any], held: XeroInvoice) -> _Write | Result:

@@ -254,3 +254,18 @@ def test_an_invoice_voided_with_its_payment_is_voided_in_xero(
     written = kit.write(config, kit.sync([void], [examples.payment(status="voided")]))
     assert written.warnings == []
     assert xero.invoices()["2087"]["Status"] == "VOIDED"
+
+
+def test_a_void_that_leaves_a_source_draft_updates_the_invoice_without_undoing_its_approval(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    """Keap calls a draft it never sent a draft again once its only payment is voided: the
+    invoice, approved in Xero, is updated once the payment is gone, and stays approved (Xero
+    refuses a return to draft)."""
+    config = sandbox_config()
+    kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
+    draft = {**reopened(examples.invoice(), 0), "status": "draft", "reference": "Renamed"}
+    written = kit.write(config, kit.sync([draft], [examples.payment(status="voided")]))
+    assert written.warnings == []
+    invoice = xero.invoices()["2087"]
+    assert (invoice["Status"], invoice["Reference"]) == ("AUTHORISED", "Renamed")
