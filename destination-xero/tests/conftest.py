@@ -91,6 +91,20 @@ class XeroUser:
     def invoices(self) -> dict[str, dict[str, Any]]:
         return {invoice["InvoiceNumber"]: invoice for invoice in self.books()["invoices"]}
 
+    def raise_invoice(self, number: str, line: str, amount: float, **fields: Any) -> None:
+        """An invoice a Xero user raises by hand for a walk-in customer (not the sync's)."""
+        [walk_in] = self.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
+        invoice = {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": walk_in["ContactID"]},
+            "InvoiceNumber": number,
+            "LineItems": [
+                {"Description": line, "Quantity": 1, "UnitAmount": amount, "AccountCode": "200"}
+            ],
+            **fields,
+        }
+        self.call("PUT", "/Invoices", {"Invoices": [invoice]})
+
     def lock(self, date: str) -> None:
         answer = self.sandbox.app.test_client().post(
             f"/_sandbox/xero/tenants/{self.tenant_id}/lock-dates",

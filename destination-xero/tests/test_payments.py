@@ -113,19 +113,9 @@ def test_a_refund_of_a_payment_never_written_is_nothing_to_do(
 def test_a_payment_is_never_applied_to_an_invoice_this_destination_did_not_write(
     kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:
-    [walk_in] = xero.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
-    theirs = {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": walk_in["ContactID"]},
-        "InvoiceNumber": "2087",
-        "Status": "AUTHORISED",
-        "Date": "2024-03-01",
-        "DueDate": "2024-03-31",
-        "LineItems": [
-            {"Description": "Counter sale", "Quantity": 1, "UnitAmount": 500, "AccountCode": "200"}
-        ],
-    }
-    xero.call("PUT", "/Invoices", {"Invoices": [theirs]})
+    xero.raise_invoice(
+        "2087", "Counter sale", 500, Status="AUTHORISED", Date="2024-03-01", DueDate="2024-03-31"
+    )
     sandbox.stats.reset()
     written = kit.write(sandbox_config(), kit.sync(payments=[examples.payment()]))
     assert written.error is None

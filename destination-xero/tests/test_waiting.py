@@ -113,14 +113,7 @@ def test_a_payment_waiting_when_the_source_completes_its_invoices_is_given_up_th
 def test_a_payment_whose_invoice_was_refused_in_the_same_sync_is_given_up_with_its_reason(
     kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:
-    [contact] = xero.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
-    theirs = {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": contact["ContactID"]},
-        "InvoiceNumber": "2087",
-        "LineItems": [{"Description": "Theirs", "Quantity": 1, "UnitAmount": 5}],
-    }
-    xero.call("PUT", "/Invoices", {"Invoices": [theirs]})
+    xero.raise_invoice("2087", "Theirs", 5)  # Zoë is new to Xero: the number is refused
     written = kit.write(sandbox_config(), kit.sync([examples.invoice()], [examples.payment()]))
 
     invoice_warning, payment_warning = written.warnings
