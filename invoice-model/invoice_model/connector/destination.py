@@ -406,9 +406,9 @@ class RecordWriter(ABC):
 
     def acknowledge(self, state: AirbyteStateMessage) -> AirbyteMessage:
         """The state message, echoed with the count of records it covers."""
-        if state.type == AirbyteStateType.STREAM and state.stream is not None:
-            descriptor = state.stream.stream_descriptor
-            count = self.unacknowledged.pop((descriptor.name, descriptor.namespace), 0)
+        key = _state_key(state)
+        if key is not None:
+            count = self.unacknowledged.pop(key, 0)
         else:
             count = sum(self.unacknowledged.values())
             self.unacknowledged.clear()
