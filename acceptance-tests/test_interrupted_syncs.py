@@ -158,7 +158,7 @@ def at_keap_call(pipeline, endpoint: str, skip: int, action) -> None:
 
 
 KILL_SEED = 20261125
-KILLS = 24
+KILLS = 20
 # How far each kill may come: a fresh account takes about 400 records, 12 state echoes and 20
 # Xero calls (3 before the destination reads anything); a sync resumed after a few kills, less.
 REACH = {"source": 90, "destination": 3, "xero": 9}
@@ -175,7 +175,7 @@ def kill_points(seed: int) -> Iterator[tuple[str, int]]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)  # about 30 syncs: room for a busy machine
+@pytest.mark.timeout(900)  # about 25 syncs: room for a busy machine
 def test_syncs_killed_at_seeded_points_on_both_sides_and_resumed_lose_and_duplicate_nothing(
     pipeline, sandbox
 ):
@@ -236,16 +236,16 @@ def storm(sandbox, seed: int) -> None:
             "skip": draw.randint(8, 14),
             "headers": {"Retry-After": "0"},
         },
-        {"api": "xero", "path": xero, "status": 503, "count": 6, "probability": 0.08},
+        {"api": "xero", "path": xero, "status": 503, "count": 4, "probability": 0.08},
         {
             "api": "xero",
             "path": xero,
             "status": 429,
-            "count": 4,
+            "count": 3,
             "probability": 0.06,
             "headers": {"Retry-After": "1"},
         },
-        {"api": "xero", "path": xero, "kind": "drop", "count": 4, "probability": 0.05},
+        {"api": "xero", "path": xero, "kind": "drop", "count": 3, "probability": 0.05},
         # Answers lost after the write: the invoices and payments are in Xero, the
         # destination does not know it.
         {
@@ -263,7 +263,7 @@ def storm(sandbox, seed: int) -> None:
             "path": xero,
             "status": 503,
             "after": True,
-            "count": 3,
+            "count": 2,
             "probability": 0.25,
         },
         {
@@ -272,12 +272,12 @@ def storm(sandbox, seed: int) -> None:
             "path": xero,
             "status": 502,
             "after": True,
-            "count": 3,
+            "count": 2,
             "probability": 0.2,
         },
-        {"api": "keap", "path": keap, "status": 503, "count": 5, "probability": 0.08},
+        {"api": "keap", "path": keap, "status": 503, "count": 3, "probability": 0.08},
         {"api": "keap", "path": keap, "status": 429, "count": 2, "probability": 0.05},
-        {"api": "keap", "path": keap, "kind": "drop", "count": 3, "probability": 0.05},
+        {"api": "keap", "path": keap, "kind": "drop", "count": 2, "probability": 0.05},
     ]
     for number, rule in enumerate(rules):
         sandbox.faults.add(seed=seed * 100 + number, **rule)
@@ -291,7 +291,7 @@ def test_a_fault_storm_on_both_apis_loses_and_duplicates_nothing(pipeline, accou
 
     assert len(syncs) >= 2, "a sync gave up and the next resumed it"
     struck = {f["id"]: f["fired"] for f in pipeline.sandbox.faults.describe()}
-    assert sum(struck.values()) >= 30, struck
+    assert sum(struck.values()) >= 25, struck
     try:
         assert_exact(pipeline.sandbox, pipeline.xero())
     except AssertionError as error:
