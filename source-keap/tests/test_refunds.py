@@ -6,6 +6,7 @@ what undoes a payment already written still reaches the destination."""
 from decimal import Decimal
 
 MINUTE = 60
+STREAMS = ("invoices", "payments")
 
 
 def paid_order(keap, amount="100.00"):
@@ -132,6 +133,9 @@ def test_paid_invoices_mode_never_sends_an_invoice_paid_and_refunded_before_its_
     config, streams = keap.config(), keap.catalog("paid_at", payments=True)
     first = keap.read(config, streams)
     assert (first.ids("invoices"), first.ids("payments")) == ([], [])
+    # The first sync's cut-over, in the state of both streams, whatever comes after.
+    cut_over = first.states("invoices")[-1]["cut_over"]
+    assert first.states("payments")[-1]["cut_over"] == cut_over
 
     refund(keap, before, 1000)  # changes the order again: it is read again
     between_order, between = paid_order(keap)
@@ -144,3 +148,4 @@ def test_paid_invoices_mode_never_sends_an_invoice_paid_and_refunded_before_its_
         (str(between.id), "completed", 60)
     ]
     assert str(before_order.id) not in second.ids("invoices")
+    assert {s["cut_over"] for name in STREAMS for s in second.states(name)} == {cut_over}
