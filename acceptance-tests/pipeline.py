@@ -1,5 +1,10 @@
 """`source-keap read` piped into `destination-xero write`, both run as the console scripts the
-platform runs, against a sandbox on loopback."""
+platform runs, against a sandbox on loopback.
+
+A sync can be killed with SIGKILL at a chosen point (`Kill`), as a crashed machine would kill it;
+`run` keeps, per stream, the last state the destination echoed and resumes from it, as the
+Airbyte platform does.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,13 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from keap_xero_sandbox.faults import Fault
 from keap_xero_sandbox.sandbox import Sandbox
 
 BIN = Path(sys.executable).parent
@@ -20,6 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 # both connectors of a connection.
 CATALOG = ROOT / "destination-xero" / "integration_tests" / "configured_catalog.json"
 DESTINATION_SAMPLE = ROOT / "destination-xero" / "integration_tests" / "sample_config.json"
+XERO_API = "/api.xro/2.0/*"
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Where a sync is killed with SIGKILL: the source once it has emitted `after` records; the
+    destination once it has echoed `after` states; or the destination while Xero holds back the
+    answer to its `after`-th call (carried out, the answer not back yet: `side="xero"`)."""
+
+    side: Literal["source", "destination", "xero"]
+    after: int
+
+    def __str__(self) -> str:
+        unit = {"source": "records", "destination": "state echoes", "xero": "Xero calls"}
+        return f"{self.side} killed after {self.after} {unit[self.side]}"
 
 
 @dataclass
@@ -33,6 +56,7 @@ class Sync:
     errors: list[dict[str, Any]]  # the destination's error traces
     source_exit: int
     destination_exit: int
+    source_errors: list[dict[str, Any]]
 
     def last_states(self) -> list[dict[str, Any]]:
         """The last echoed state of each stream: what the platform keeps for the next sync."""
@@ -43,6 +67,13 @@ class Sync:
     def rejections(self) -> list[str]:
         """The destination's warnings about records it rejected."""
         return [line for line in self.logs if ": rejected: " in line]
+
+    @property
+    def completed(self) -> bool:
+        """Both connectors ended cleanly, as the platform counts a successful sync."""
+        return (self.source_exit, self.destination_exit) == (0, 0) and not (
+            self.errors or self.source_errors
+        )
 
 
 class Pipeline:
@@ -85,6 +116,9 @@ class Pipeline:
         self.destination_config = self._file("destination.json", destination)
         self.catalog = CATALOG
         self.syncs = 0
+        # The last state the destination echoed for each stream, kept across syncs, failed ones
+        # included, as the platform keeps it (see `run`).
+        self.states: dict[str, dict[str, Any]] = {}
 
     def on_cursor(self, cursor: str) -> None:
         """Syncs from now on read `invoices` on `cursor` (sync modes 1 to 3)."""
@@ -98,15 +132,30 @@ class Pipeline:
         """Syncs from now on run this configured catalog."""
         self.catalog = self._file(f"catalog-{self.syncs}.json", catalog)
 
+    def configure_destination(self, **changes: Any) -> None:
+        config = json.loads(self.destination_config.read_text())
+        config.update(changes)
+        self.destination_config.write_text(json.dumps(config))
+
+    def with_api_key(self) -> None:
+        """The source signs in with a Personal Access Token instead of OAuth: a sync killed
+        while Keap rotates its single-use refresh token (before the source could hand the new
+        one back) would lose the connection's sign-in, which is not what kill tests are about.
+        """
+        config = json.loads(self.source_config.read_text())
+        token = self.sandbox.keap.credentials()["personal_access_token"]
+        config["credentials"] = {"auth_type": "api_key", "api_key": token}
+        self.source_config.write_text(json.dumps(config))
+
     def _file(self, name: str, content: Any) -> Path:
         path = self.folder / name
         path.write_text(json.dumps(content))
         return path
 
-    def sync(self, state: list[dict[str, Any]] | None = None) -> Sync:
-        """Runs both connectors joined by a pipe, the way the platform does, and waits for both.
-        The source's OAuth refresh token rotates on every sync; its CONNECTOR_CONFIG control
-        message is applied to the config, as the platform would."""
+    def sync(self, state: list[dict[str, Any]] | None = None, kill: Kill | None = None) -> Sync:
+        """Runs both connectors joined by a pipe, the way the platform does, and waits for both
+        (killing one where `kill` says). The source's OAuth refresh token rotates on every sync;
+        its CONNECTOR_CONFIG control message is applied to the config, as the platform would."""
         self.syncs += 1
         read = [str(BIN / "source-keap"), "read", "--config", str(self.source_config)]
         read += ["--catalog", str(self.catalog)]
@@ -114,53 +163,149 @@ class Pipeline:
             read += ["--state", str(self._file(f"state-{self.syncs}.json", state))]
         write = [str(BIN / "destination-xero"), "write", "--config", str(self.destination_config)]
         write += ["--catalog", str(self.catalog)]
+        held = self._hold_xero_answer(kill.after) if kill and kill.side == "xero" else None
         tee = self.folder / f"source-{self.syncs}.jsonl"
-        with tee.open("wb") as copy:
-            source = subprocess.Popen(read, stdout=subprocess.PIPE)  # noqa: S603
-            destination = subprocess.Popen(  # noqa: S603
-                write, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-            )
-            output = _Relay(source, destination, copy).run()
-        return self._parse(tee.read_bytes(), output, source.returncode, destination.returncode)
+        try:
+            with tee.open("wb") as copy:
+                source = subprocess.Popen(read, stdout=subprocess.PIPE)  # noqa: S603
+                destination = subprocess.Popen(  # noqa: S603
+                    write, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                )
+                relay = _Relay(source, destination, copy, kill, held)
+                output = relay.run()
+        finally:
+            if held is not None:
+                self.sandbox.faults.remove(held.id)
+        done = self._parse(tee.read_bytes(), output, source.returncode, destination.returncode)
+        self._apply_controls(relay.unforwarded)  # written after what the tee holds
+        return done
+
+    def run(self, kill: Kill | None = None) -> Sync:
+        """One sync from the states kept so far; the states it echoed are kept."""
+        done = self.sync(list(self.states.values()) or None, kill)
+        for state in done.echoed:
+            self.states[state["stream"]["stream_descriptor"]["name"]] = state
+        return done
+
+    def until_complete(self, limit: int = 6) -> list[Sync]:
+        """Syncs from the kept states until one completes, as the platform retries."""
+        syncs = [self.run()]
+        while not syncs[-1].completed:
+            assert len(syncs) < limit, "no sync completes:\n" + "\n".join(syncs[-1].logs[-10:])
+            syncs.append(self.run())
+        return syncs
+
+    def _hold_xero_answer(self, call: int) -> Fault:
+        """Xero carries out the destination's `call`-th call and holds back its answer, long
+        enough for the destination to be killed waiting for it."""
+        return self.sandbox.faults.add(
+            api="xero", path=XERO_API, kind="latency", seconds=3, after=True, skip=call - 1
+        )
+
+    def _apply_controls(self, emitted: bytes) -> None:
+        """The source's CONTROL messages (a rotated OAuth refresh token), applied to its config
+        as the platform applies them."""
+        for line in emitted.splitlines():
+            message = _message(line)
+            if message is not None and message.get("type") == "CONTROL":
+                config = json.loads(self.source_config.read_text())
+                config.update(message["control"]["connectorConfig"]["config"])
+                self.source_config.write_text(json.dumps(config))
 
     def _parse(self, emitted: bytes, echoed: bytes, source_exit: int, dest_exit: int) -> Sync:
-        records, source_states = [], []
+        records, source_states, source_errors = [], [], []
         for line in emitted.splitlines():
-            message = json.loads(line)
+            message = _message(line)
+            if message is None:
+                continue  # the last line of a killed source may be cut short
             if message["type"] == "RECORD":
                 records.append(message["record"])
             elif message["type"] == "STATE":
                 source_states.append(message["state"])
-            elif message["type"] == "CONTROL":
-                config = json.loads(self.source_config.read_text())
-                config.update(message["control"]["connectorConfig"]["config"])
-                self.source_config.write_text(json.dumps(config))
+            elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
+                source_errors.append(message["trace"]["error"])
+        self._apply_controls(emitted)
         states, logs, errors = [], [], []
         for line in echoed.splitlines():
-            message = json.loads(line)
+            message = _message(line)
+            if message is None:
+                continue
             if message["type"] == "STATE":
                 states.append(message["state"])
             elif message["type"] == "LOG":
                 logs.append(message["log"]["message"])
             elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
                 errors.append(message["trace"]["error"])
-        return Sync(records, source_states, states, logs, errors, source_exit, dest_exit)
+        return Sync(
+            records, source_states, states, logs, errors, source_exit, dest_exit, source_errors
+        )
 
     def xero(self) -> dict[str, Any]:
         return self.sandbox.xero.dump()["tenants"][self.tenant_id]
 
+    def keap_sale(self, paid: Decimal = Decimal(100)) -> tuple[Any, Any]:
+        """A one-line $100 order of the first contact, made now with no due date, and a cheque
+        of `paid` for it (in full by default): the order and the payment, as Keap holds them."""
+        account = self.sandbox.keap.account
+        with account.lock:
+            order = account.create_order(
+                {
+                    "contact_id": next(iter(account.contacts)).id,
+                    "order_title": "Counter sale",
+                    "order_type": "OFFLINE",
+                    "order_time": account.now(),
+                    "order_items": [
+                        {
+                            "item_type": "OTHER",
+                            "name": "Consulting",
+                            "quantity": 1,
+                            "price_per_unit": Decimal(100),
+                        }
+                    ],
+                }
+            )
+            payment = account.record_payment(
+                order.id,
+                {
+                    "payment_amount": paid,
+                    "payment_method_type": "Check",
+                    "apply_to_commissions": False,
+                },
+            )
+        return order, payment
+
+    def keap_refund(self, payment: Any, minor_units: int | None = None) -> None:
+        """Gives back `minor_units` of a Keap payment (all that is left by default)."""
+        account = self.sandbox.keap.account
+        with account.lock:
+            account.refund_payment(payment.id, minor_units)
+
 
 class _Relay:
     """Carries the source's stdout into the destination's stdin, keeping a copy, while the
-    destination's stdout is drained (a full pipe on either side would stall both)."""
+    destination's stdout is drained (a full pipe on either side would stall both); kills one
+    of them where `kill` says."""
 
-    def __init__(self, source: subprocess.Popen, destination: subprocess.Popen, copy: Any) -> None:
+    def __init__(
+        self,
+        source: subprocess.Popen,
+        destination: subprocess.Popen,
+        copy: Any,
+        kill: Kill | None = None,
+        held: Fault | None = None,
+    ) -> None:
         self.source, self.destination, self.copy = source, destination, copy
+        self.kill, self.held = kill, held
+        self.unforwarded = b""
 
     def run(self) -> bytes:
         drained: list[bytes] = []
-        reader = threading.Thread(target=lambda: drained.append(self.destination.stdout.read()))
-        reader.start()
+        helpers = [threading.Thread(target=self._drain, args=(drained,))]
+        if self.held is not None:
+            helpers.append(threading.Thread(target=self._kill_once_held))
+        for helper in helpers:
+            helper.start()
+        records = 0
         for line in self.source.stdout:
             self.copy.write(line)
             try:
@@ -168,9 +313,49 @@ class _Relay:
             except BrokenPipeError:  # the destination ended early: the platform stops the source
                 self.source.terminate()
                 break
+            if _is(line, "RECORD"):
+                records += 1
+                if self.kill == Kill("source", records):
+                    self.source.kill()
+                    break
         with contextlib.suppress(BrokenPipeError):
             self.destination.stdin.close()
+        # What the source wrote before it was stopped never reaches the destination, but the
+        # platform still reads it: a CONTROL message with a rotated refresh token among it.
+        self.unforwarded = self.source.stdout.read()
         self.source.wait(timeout=600)
         self.destination.wait(timeout=600)
-        reader.join(timeout=60)
-        return drained[0] if drained else b""
+        for helper in helpers:
+            helper.join(timeout=60)
+        return b"".join(drained)
+
+    def _drain(self, drained: list[bytes]) -> None:
+        echoes = 0
+        for line in self.destination.stdout:
+            drained.append(line)
+            if _is(line, "STATE"):
+                echoes += 1
+                if self.kill == Kill("destination", echoes):
+                    self.destination.kill()
+
+    def _kill_once_held(self) -> None:
+        """Kills the destination while Xero holds back the answer to the chosen call."""
+        assert self.held is not None
+        while self.destination.poll() is None:
+            if self.held.fired:
+                self.destination.kill()
+                return
+            time.sleep(0.005)
+
+
+def _is(line: bytes, kind: str) -> bool:
+    message = _message(line)
+    return message is not None and message.get("type") == kind
+
+
+def _message(line: bytes) -> dict[str, Any] | None:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None

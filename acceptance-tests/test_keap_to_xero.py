@@ -9,6 +9,7 @@ made in Keap between syncs lands once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -17,9 +18,10 @@ from typing import Any
 import pytest
 
 from invoice_model import STREAMS, Money, problems
+from invoice_model.dates import parse_date
 from keap_xero_sandbox.sandbox import Sandbox
 
-from .books import keap_kept, keap_total, live_xero_payments, money, paid_in_full
+from .books import assert_exact, keap_kept, keap_total, live_xero_payments, money, paid_in_full
 from .pipeline import Pipeline, Sync
 
 STREAM_NAMES = ("invoices", "payments")
@@ -209,3 +211,49 @@ def test_on_paid_at_only_paid_invoices_land_and_a_later_refund_removes_the_payme
     invoice = next(i for i in books["invoices"] if i["InvoiceNumber"] == refunded["invoice_id"])
     assert money(invoice["AmountPaid"]) == keap_kept(refunded)
     assert invoice["Status"] == "AUTHORISED"
+
+
+def test_on_paid_at_an_invoice_refunded_before_its_first_sync_never_blocks_a_sync_on_fail(
+    pipeline, seeded
+):
+    """Paid in full, then refunded in part, before the first sync: sync mode 3 never writes the
+    invoice, so it never sends its payment either; with on_invalid_record 'fail', no sync is
+    stopped by it, however it changes later."""
+    pipeline.on_cursor("paid_at")
+    pipeline.configure_destination(on_invalid_record="fail")
+    order, payment = pipeline.keap_sale()
+    pipeline.keap_refund(payment, 2500)
+    first = pipeline.run()
+    pipeline.sandbox.clock.advance(60)
+    pipeline.keap_refund(payment, 1000)  # it changes again: read again
+    second = pipeline.run()
+
+    assert first.completed
+    assert second.completed, second.errors
+    assert str(payment.id) not in [r["data"]["source_id"] for r in second.records]
+    assert str(order.invoice_id) not in {i["InvoiceNumber"] for i in pipeline.xero()["invoices"]}
+
+
+def test_a_refund_reopening_an_invoice_paid_on_its_issue_day_gives_it_its_due_date_back(
+    pipeline, seeded
+):
+    """Paid the day it was raised (with no due date of its own), the invoice is due that day;
+    refunded, it is due 30 days after, like any open invoice: updated in the sync that removes
+    its payment, nothing left alone."""
+    order, payment = pipeline.keap_sale()
+    first = pipeline.run()
+    number = str(order.invoice_id)
+    invoice = next(i for i in pipeline.xero()["invoices"] if i["InvoiceNumber"] == number)
+    assert first.completed
+    assert invoice["DueDate"] == invoice["Date"]
+
+    pipeline.sandbox.clock.advance(60)
+    pipeline.keap_refund(payment)
+    second = pipeline.run()
+
+    invoice = next(i for i in pipeline.xero()["invoices"] if i["InvoiceNumber"] == number)
+    issued = parse_date(invoice["Date"])
+    assert parse_date(invoice["DueDate"]) == issued + dt.timedelta(days=30)
+    assert (invoice["Status"], money(invoice["AmountPaid"])) == ("AUTHORISED", 0)
+    assert not [log for log in second.logs if "left alone:" in log]
+    assert_exact(pipeline.sandbox, pipeline.xero())

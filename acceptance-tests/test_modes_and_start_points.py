@@ -167,19 +167,7 @@ def test_mode_1_leaves_an_invoice_edited_after_it_was_written_as_it_was(matrix, 
     assert_written_as_first_read(matrix.cells[1, start].books[1], expected)
 
 
-@pytest.mark.parametrize(
-    ("mode", "start"),
-    cells(
-        mode3_beginning=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "known defect: mode 3 sends the payment of an invoice it never sent (an order "
-                "paid in full, then refunded in part before the first sync and again after it), "
-                "which destination-xero rejects: its invoice is not in Xero"
-            ),
-        )
-    ),
-)
+@pytest.mark.parametrize(("mode", "start"), cells())
 def test_no_record_is_rejected(matrix, mode, start):
     for sync in matrix.cells[mode, start].syncs:
         assert sync.rejections == []

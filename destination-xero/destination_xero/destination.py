@@ -66,7 +66,7 @@ class DestinationXero(ContractDestination):
                 message="; ".join(problem.message or "" for problem in problems),
                 failure_type=FailureType.config_error,
             )
-        yield from Writer(settings, client, books).write(input_messages)
+        yield from Writer(settings, client, books, streams).write(input_messages)
 
 
 def connect(

@@ -8,7 +8,10 @@ What Xero holds under the record's invoice number decides:
 - changed, and still editable (draft, submitted, or authorised without payments, dated after
   the lock date): updated (`POST /Invoices`, 50 a call, every line sent); a void record
   deletes a draft and voids an authorised invoice;
-- changed, but paid, with payments, voided, deleted or locked: left alone, with a warning.
+- changed, but voided, deleted or locked: left alone, with a warning;
+- changed, but with payments in Xero: `WAITING`, for the writer to decide (Xero edits no
+  invoice with payments; the source may be removing them in this sync, and the invoice is then
+  updated once they are gone; if not, it is left alone).
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class _Write:
     total: Any = None
 
 
+Drafted = tuple[Mapping[str, Any], InvoiceDraft]  # a record and the Xero invoice it becomes
+
+
 class InvoiceWriter:
     def __init__(
         self,
@@ -55,14 +61,15 @@ class InvoiceWriter:
         self.settings = settings
         self.run = run
 
-    def write(
+    def drafts(
         self, records: Sequence[tuple[Mapping[str, Any], str]], fresh_contacts: Set[str]
-    ) -> dict[str, Result]:
-        """Write (record, ContactID) pairs; the result of each by source ID. Invoices of
-        `fresh_contacts` (created by this run) cannot be in Xero yet, so are not looked up.
+    ) -> tuple[list[Drafted], dict[str, Result]]:
+        """The Xero invoice of each (record, ContactID) pair, and the result of each record
+        that cannot become one. Invoices of `fresh_contacts` (created by this run) cannot be in
+        Xero yet: the ledger knows them absent, without a look-up.
         """
         results: dict[str, Result] = {}
-        drafts: list[tuple[Mapping[str, Any], InvoiceDraft]] = []
+        drafts: list[Drafted] = []
         for record, contact_id in records:
             try:
                 drafts.append(
@@ -75,6 +82,12 @@ class InvoiceWriter:
             for _, draft in drafts
             if draft.body["Contact"]["ContactID"] in fresh_contacts
         )
+        return drafts, results
+
+    def write(self, drafts: Sequence[Drafted]) -> dict[str, Result]:
+        """Write the drafts as the ledger says Xero holds them; the result of each by source
+        ID."""
+        results: dict[str, Result] = {}
         self.ledger.look_up(draft.number for _, draft in drafts)
         creates: list[_Write] = []
         updates: list[_Write] = []
@@ -117,31 +130,43 @@ class InvoiceWriter:
         upgrade = STATUS_RANK.get(draft.status, 0) > STATUS_RANK.get(held.status, 99)
         if same and not upgrade:
             return Result(Outcome.UNCHANGED)
-        blocked = self._why_not_editable(held)
+        blocked = self._not_editable(held, "changed at the source")
         if blocked:
-            return Result(Outcome.LEFT_ALONE, f"changed at the source, but {blocked}: left alone")
+            return blocked
         body = {"InvoiceID": held.invoice_id, **draft.body}
+        if not upgrade and held.status in STATUS_RANK:
+            # Never backwards: one approved stays approved (Xero refuses a return to draft, as
+            # when a voided payment leaves a source draft that was paid towards).
+            body["Status"] = max(draft.status, held.status, key=lambda s: STATUS_RANK.get(s, 0))
         return _Write(record, body, Outcome.UPDATED, draft.total)
 
     def _void(self, record: Mapping[str, Any], held: XeroInvoice) -> _Write | Result:
         if held.status in ("VOIDED", "DELETED"):
             return Result(Outcome.UNCHANGED)
-        blocked = self._why_not_editable(held)
+        blocked = self._not_editable(held, "void at the source")
         if blocked:
-            return Result(Outcome.LEFT_ALONE, f"void at the source, but {blocked}: left alone")
+            return blocked
         status = "VOIDED" if held.status == "AUTHORISED" else "DELETED"
         body = {"InvoiceID": held.invoice_id, "InvoiceNumber": held.number, "Status": status}
         return _Write(record, body, Outcome.UPDATED)
 
-    def _why_not_editable(self, held: XeroInvoice) -> str | None:
-        if held.status in ("PAID", "VOIDED", "DELETED"):
-            return f"it is {held.status.lower()} in Xero"
-        if held.amount_paid:
-            return f"it has payments of {held.amount_paid} {held.currency} in Xero"
+    def _not_editable(self, held: XeroInvoice, change: str) -> Result | None:
+        """Why Xero will not take a change to `held`: left alone, or, while payments Xero holds
+        on it are all that is in the way, `WAITING` for them to go (the writer decides)."""
         lock = self.books.lock_date
-        if lock is not None and held.date and held.date <= lock.isoformat():
-            return f"it is dated on or before the lock date {lock.isoformat()}"
-        return None
+        if held.status in ("VOIDED", "DELETED"):
+            why = f"it is {held.status.lower()} in Xero"
+        elif lock is not None and held.date and held.date <= lock.isoformat():
+            why = f"it is dated on or before the lock date {lock.isoformat()}"
+        elif held.amount_paid:
+            status = "paid" if held.status == "PAID" else "partly paid"
+            paid = f"it is {status} in Xero ({held.amount_paid} {held.currency})"
+            return Result(Outcome.WAITING, f"{change}, but {paid}")
+        elif held.status == "PAID":
+            why = "it is paid in Xero"
+        else:
+            return None
+        return Result(Outcome.LEFT_ALONE, f"{change}, but {why}: left alone")
 
     def _send(self, batch: tuple[str, list[_Write]]) -> list[Element]:
         method, writes = batch

@@ -7,13 +7,18 @@ with their amounts: so a payment already in Xero is recognised without any call 
 New payments are created 50 a call (`PUT /Payments`); a refunded or voided one is deleted
 (`POST /Payments/{PaymentID}`, one call each: Xero has no batch delete, and no edit of a
 payment's amount); one whose amount changed (partly refunded at the source) is deleted and
-created again with the new amount, its creation joining the batch. Deletions go first, so that
-a smaller replacement never meets a fully paid invoice, and a replacement is created only once
-the payment it replaces is gone.
+created again with the new amount, its creation joining the batch.
+
+A flush works in two steps around its invoices (see `writer`): `remove` first deletes what goes
+(refunded and voided payments, and the old amount of those replaced), so that an invoice they
+leave without payments can be updated, and a smaller replacement never meets a fully paid
+invoice; `create`, once the flush's invoices are written, creates the new payments and the
+replacements, each against its invoice as it stands then.
 
 Payments are only ever applied to invoices this destination wrote (their `Url` is the source's
 address of the invoice): an invoice number that belongs to another Xero invoice is not ours to
-pay.
+pay. A payment whose invoice is not in Xero comes back `WAITING`: the writer decides whether it
+waits for its invoice or is given up.
 """
 
 from __future__ import annotations
@@ -41,13 +46,16 @@ BATCH_SIZE = 50
 
 @dataclass(frozen=True)
 class _Payment:
-    """A payment to create (`replaces`: after deleting that one) or, for a record refunded or
-    voided, to delete.
+    """A payment to create (`replaces`: the one deleted for it) or, for a record refunded or
+    voided, or replaced, to delete.
     """
 
     record: Mapping[str, Any]
     invoice: XeroInvoice
     replaces: HeldPayment | None = None
+
+
+Numbered = tuple[Mapping[str, Any], str]  # a payment record and its invoice's number
 
 
 class PaymentWriter:
@@ -65,68 +73,116 @@ class PaymentWriter:
         self.account_code = account_code
         self.run = run
 
-    def write(self, records: Sequence[Mapping[str, Any]]) -> dict[str, Result]:
-        """Write payment records; the result of each by source ID."""
+    def numbered(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[Numbered], dict[str, Result]]:
+        """Each record with its invoice's number; those without one are rejected."""
+        numbered: list[Numbered] = []
         results: dict[str, Result] = {}
-        numbered: list[tuple[Mapping[str, Any], str]] = []
         for record in records:
             try:
                 numbered.append((record, invoice_number(record, self.invoices)))
             except RecordError as problem:
                 results[record["source_id"]] = Result(Outcome.REJECTED, str(problem))
-        self.ledger.look_up(number for _, number in numbered)
-        creates: list[_Payment] = []
+        return numbered, results
+
+    def remove(
+        self, numbered: Sequence[Numbered]
+    ) -> tuple[dict[str, Result], list[Numbered], dict[str, HeldPayment]]:
+        """Deletes the payments Xero holds that refunded and voided records remove, and the old
+        amount of those whose amount changed. Returns the results decided, the completed records
+        still to `create`, and, by source ID, the payments deleted to be replaced."""
+        results: dict[str, Result] = {}
+        pending: list[Numbered] = []
         deletes: list[_Payment] = []
+        self.ledger.look_up(number for _, number in numbered)
         for record, number in numbered:
-            planned = self._plan(record, number)
+            planned = self._plan_removal(record, number)
             if isinstance(planned, Result):
                 results[record["source_id"]] = planned
-            elif record["status"] == "completed" and planned.replaces is None:
-                creates.append(planned)
+            elif planned is None:
+                pending.append((record, number))
             else:
                 deletes.append(planned)
+        replaced: dict[str, HeldPayment] = {}
         for payment, element in zip(deletes, self.run(self._delete, deletes), strict=True):
             result = self._deleted(payment, element)
-            if result is None:
-                creates.append(payment)  # the old amount is gone: the new one goes in
+            record = payment.record
+            if result is not None:
+                results[record["source_id"]] = result
+            elif payment.replaces is not None:  # the old amount is gone: the new one goes in
+                replaced[record["source_id"]] = payment.replaces
+                pending.append((record, payment.invoice.number))
+        return results, pending, replaced
+
+    def create(
+        self, pending: Sequence[Numbered], replaced: Mapping[str, HeldPayment]
+    ) -> dict[str, Result]:
+        """Creates the completed payments not in Xero, against their invoices as they stand now
+        (the flush's invoices written); `replaced` by source ID are the payments deleted for
+        them. A payment whose invoice is not in Xero is `WAITING`."""
+        results: dict[str, Result] = {}
+        creates: list[_Payment] = []
+        self.ledger.look_up(number for _, number in pending)
+        for record, number in pending:
+            planned = self._plan_receipt(record, number, replaced.get(record["source_id"]))
+            if isinstance(planned, Result):
+                results[record["source_id"]] = planned
             else:
-                results[payment.record["source_id"]] = result
+                creates.append(planned)
         batches = list(chunks(creates, BATCH_SIZE))
         for batch, elements in zip(batches, self.run(self._create, batches), strict=True):
             for payment, element in zip(batch, elements, strict=True):
                 results[payment.record["source_id"]] = self._created(payment, element)
         return results
 
-    def _plan(self, record: Mapping[str, Any], number: str) -> _Payment | Result:
-        """A payment to create, replace or delete, or what became of the record without a call."""
+    def _plan_removal(self, record: Mapping[str, Any], number: str) -> _Payment | Result | None:
+        """A payment to delete, what became of a record without a call, or None: a completed
+        record for `create`."""
         invoice = self.ledger.get(number)
         held = invoice.payments.get(payment_key(record)) if invoice is not None else None
         if record["status"] != "completed":
             if invoice is None or held is None or not held.payment_id:
                 return Result(Outcome.SKIPPED)  # not in Xero, so nothing to remove
             return _not_ours(invoice, record) or _Payment(record, invoice)
-        if invoice is None:
-            return Result(Outcome.REJECTED, f"its invoice {number} is not in Xero")
-        return _not_ours(invoice, record) or self._plan_receipt(record, invoice, held)
+        if invoice is None or held is None or not held.payment_id:
+            return None
+        amount = to_decimal(record["amount"])
+        if held.amount == amount:
+            return Result(Outcome.UNCHANGED)
+        return (
+            _not_ours(invoice, record)
+            or self._mismatch(record, invoice)
+            or (_Payment(record, invoice, replaces=held))
+        )
 
     def _plan_receipt(
-        self, record: Mapping[str, Any], invoice: XeroInvoice, held: HeldPayment | None
+        self, record: Mapping[str, Any], number: str, replaces: HeldPayment | None
     ) -> _Payment | Result:
-        """A completed payment on an invoice of ours: unchanged, replaced or created."""
+        """A completed payment: unchanged, created (or created again for the one it replaces),
+        refused, or waiting for its invoice."""
+        invoice = self.ledger.get(number)
+        if invoice is None:
+            return Result(Outcome.WAITING, f"its invoice {number} is not in Xero")
+        refused = _not_ours(invoice, record) or self._mismatch(record, invoice)
+        if refused is not None:
+            return refused
         amount = to_decimal(record["amount"])
-        if held is not None and (not held.payment_id or held.amount == amount):
-            return Result(Outcome.UNCHANGED)  # in Xero, or being written by this flush
-        if record["currency"] != invoice.currency:
-            return Result(
-                Outcome.REJECTED,
-                f"it is in {record['currency']}, its invoice {invoice.number} in "
-                f"{invoice.currency}",
-            )
+        held = invoice.payments.get(payment_key(record))
         if held is not None:
-            return _Payment(record, invoice, replaces=held)
+            return Result(Outcome.UNCHANGED)  # in Xero, or being written by this flush
         # Claimed: a later copy in this flush is unchanged.
         invoice.payments[payment_key(record)] = HeldPayment("", amount)
-        return _Payment(record, invoice)
+        return _Payment(record, invoice, replaces=replaces)
+
+    @staticmethod
+    def _mismatch(record: Mapping[str, Any], invoice: XeroInvoice) -> Result | None:
+        if record["currency"] == invoice.currency:
+            return None
+        return Result(
+            Outcome.REJECTED,
+            f"it is in {record['currency']}, its invoice {invoice.number} in {invoice.currency}",
+        )
 
     def _create(self, batch: list[_Payment]) -> list[Element]:
         bodies = [payment_payload(p.record, p.invoice.invoice_id, self.account_code) for p in batch]

@@ -18,6 +18,7 @@ from keap_xero_sandbox.destinations import (
     edited,
     record,
     state,
+    stream_status,
     sync,
 )
 from keap_xero_sandbox.sandbox import Sandbox
@@ -89,6 +90,20 @@ class XeroUser:
 
     def invoices(self) -> dict[str, dict[str, Any]]:
         return {invoice["InvoiceNumber"]: invoice for invoice in self.books()["invoices"]}
+
+    def raise_invoice(self, number: str, line: str, amount: float, **fields: Any) -> None:
+        """An invoice a Xero user raises by hand for a walk-in customer (not the sync's)."""
+        [walk_in] = self.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
+        invoice = {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": walk_in["ContactID"]},
+            "InvoiceNumber": number,
+            "LineItems": [
+                {"Description": line, "Quantity": 1, "UnitAmount": amount, "AccountCode": "200"}
+            ],
+            **fields,
+        }
+        self.call("PUT", "/Invoices", {"Invoices": [invoice]})
 
     def lock(self, date: str) -> None:
         answer = self.sandbox.app.test_client().post(
@@ -191,6 +206,7 @@ def kit() -> SimpleNamespace:
     return SimpleNamespace(
         record=record,
         state=state,
+        stream_status=stream_status,
         sync=sync,
         invoice=invoice,
         payment=payment,

@@ -141,8 +141,8 @@ def test_paid_and_locked_invoices_are_left_alone_with_a_warning(
     assert xero.invoices() == before
     assert kit.writes(sandbox) == 0
     assert len(written.warnings) == 2
-    assert "it is paid in Xero" in written.warnings[0]
-    assert "lock date 2024-01-31" in written.warnings[1]
+    assert any("it is paid in Xero" in warning for warning in written.warnings)
+    assert any("lock date 2024-01-31" in warning for warning in written.warnings)
     assert "2 left alone" in written.summary
 
 
@@ -180,16 +180,7 @@ def test_a_source_draft_is_approved_in_xero_when_the_source_issues_it(
 def test_an_invoice_number_taken_by_someone_else_is_not_overwritten(
     kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:
-    [contact] = xero.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
-    theirs = {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": contact["ContactID"]},
-        "InvoiceNumber": "2087",
-        "LineItems": [
-            {"Description": "Theirs", "Quantity": 1, "UnitAmount": 5, "AccountCode": "200"}
-        ],
-    }
-    xero.call("PUT", "/Invoices", {"Invoices": [theirs]})
+    xero.raise_invoice("2087", "Theirs", 5)
     config = sandbox_config()
     # Zoë is new to Xero, so her invoice is not looked up: Xero refuses the duplicate number.
     first = kit.write(config, kit.sync([examples.invoice()]))

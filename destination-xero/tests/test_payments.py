@@ -8,7 +8,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+import pytest
+
 from invoice_model import examples
+from invoice_model.dates import parse_date
 from invoice_model.money import to_decimal
 
 if TYPE_CHECKING:
@@ -77,13 +80,13 @@ def test_payments_that_cannot_apply_are_rejected_with_the_reason(
         kit.sync([kit.invoice(1, status="open", amount_paid=0, amount_due=99.13, paid_at=None)]),
     )
     too_much = kit.payment(1, amount=150)
-    orphan = kit.payment(2)
-    written = kit.write(config, kit.sync(payments=[too_much, orphan]))
+    in_euros = {**kit.payment(1), "source_id": "7101", "currency": "EUR"}
+    written = kit.write(config, kit.sync(payments=[too_much, in_euros]))
     assert written.error is None
     warnings = sorted(written.warnings)
     assert warnings[0].startswith("payments record 7001: rejected: Xero refused it: ")
     assert "exceeds the amount outstanding" in warnings[0]
-    assert warnings[1] == "payments record 7002: rejected: its invoice 5002 is not in Xero"
+    assert warnings[1] == "payments record 7101: rejected: it is in EUR, its invoice 5001 in USD"
     assert xero.books()["payments"] == []
     # Both are settled: the state after them is echoed.
     assert written.states[-1].destinationStats.recordCount == 2
@@ -110,19 +113,9 @@ def test_a_refund_of_a_payment_never_written_is_nothing_to_do(
 def test_a_payment_is_never_applied_to_an_invoice_this_destination_did_not_write(
     kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:
-    [walk_in] = xero.call("PUT", "/Contacts", {"Contacts": [{"Name": "Walk-in"}]})["Contacts"]
-    theirs = {
-        "Type": "ACCREC",
-        "Contact": {"ContactID": walk_in["ContactID"]},
-        "InvoiceNumber": "2087",
-        "Status": "AUTHORISED",
-        "Date": "2024-03-01",
-        "DueDate": "2024-03-31",
-        "LineItems": [
-            {"Description": "Counter sale", "Quantity": 1, "UnitAmount": 500, "AccountCode": "200"}
-        ],
-    }
-    xero.call("PUT", "/Invoices", {"Invoices": [theirs]})
+    xero.raise_invoice(
+        "2087", "Counter sale", 500, Status="AUTHORISED", Date="2024-03-01", DueDate="2024-03-31"
+    )
     sandbox.stats.reset()
     written = kit.write(sandbox_config(), kit.sync(payments=[examples.payment()]))
     assert written.error is None
@@ -200,3 +193,69 @@ def test_an_amount_changed_back_within_minutes_is_written_again(
     live = [p for p in xero.books()["payments"] if p["Status"] != "DELETED"]
     assert [to_decimal(p["Amount"]) for p in live] == [Decimal("29.00")]
     assert to_decimal(xero.invoices()["5001"]["AmountPaid"]) == Decimal("29.00")
+
+
+def reopened(invoice: dict, paid: float) -> dict:
+    """`invoice` as the source sends it once a refund leaves `paid` of it paid."""
+    return {
+        **invoice,
+        "status": "open",
+        "paid_at": None,
+        "amount_paid": paid,
+        "amount_due": round(invoice["total"] - paid, 2),
+        "updated_at": "2024-03-20T10:00:00.000Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("refund", "kept"), [("in full", 0), ("in part", 40)], ids=["in-full", "in-part"]
+)
+def test_a_refund_reopening_an_invoice_paid_on_its_issue_day_gives_it_its_due_date_back(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser, refund: str, kept: float
+) -> None:
+    """Paid the day it was raised, the invoice was due that day; re-opened, it is due as any
+    open invoice. The payment goes first, so the invoice is editable when its update comes
+    (Xero edits no invoice with payments), and the smaller payment, if any, goes in after."""
+    config = sandbox_config()
+    same_day = examples.invoice(due_date=None, paid_at="2024-03-01T18:00:00.000Z")
+    kit.write(config, kit.sync([same_day], [examples.payment()]))
+    assert parse_date(xero.invoices()["2087"]["DueDate"]).isoformat() == "2024-03-01"
+
+    payment = examples.payment(status="refunded") if not kept else examples.payment(amount=kept)
+    written = kit.write(config, kit.sync([reopened(same_day, kept)], [payment]))
+
+    assert written.warnings == []  # nothing left alone
+    invoice = xero.invoices()["2087"]
+    assert parse_date(invoice["DueDate"]).isoformat() == "2024-03-31"
+    assert (invoice["Status"], to_decimal(invoice["AmountPaid"])) == ("AUTHORISED", kept)
+    assert "invoices: 0 created, 1 updated" in written.summary
+    replaced_or_removed = (
+        "0 updated, 0 unchanged, 0 left alone, 1 removed" if not kept else ("1 updated")
+    )
+    assert f"payments: 0 created, {replaced_or_removed}" in written.summary
+
+
+def test_an_invoice_voided_with_its_payment_is_voided_in_xero(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    config = sandbox_config()
+    kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
+    void = {**reopened(examples.invoice(), 0), "status": "void"}
+    written = kit.write(config, kit.sync([void], [examples.payment(status="voided")]))
+    assert written.warnings == []
+    assert xero.invoices()["2087"]["Status"] == "VOIDED"
+
+
+def test_a_void_that_leaves_a_source_draft_updates_the_invoice_without_undoing_its_approval(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    """Keap calls a draft it never sent a draft again once its only payment is voided: the
+    invoice, approved in Xero, is updated once the payment is gone, and stays approved (Xero
+    refuses a return to draft)."""
+    config = sandbox_config()
+    kit.write(config, kit.sync([examples.invoice()], [examples.payment()]))
+    draft = {**reopened(examples.invoice(), 0), "status": "draft", "reference": "Renamed"}
+    written = kit.write(config, kit.sync([draft], [examples.payment(status="voided")]))
+    assert written.warnings == []
+    invoice = xero.invoices()["2087"]
+    assert (invoice["Status"], invoice["Reference"]) == ("AUTHORISED", "Renamed")

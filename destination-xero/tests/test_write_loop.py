@@ -191,3 +191,25 @@ def test_invoices_forgotten_to_bound_memory_are_looked_up_again(
     # Kept: 3 invoices. The others were looked up again (without the bound, none would be: every
     # contact, hence every invoice, is new to Xero).
     assert kit.calls(sandbox, "GET", "/Invoices") >= 2
+
+
+def test_under_fail_a_refused_record_stops_each_sync_until_fixed_or_let_through_once(
+    kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
+) -> None:
+    """The way forward from a record `fail` stops on: the message says it; one sync on `skip`
+    rejects and passes it (its state echoed), and the next sync on `fail` goes on."""
+    broken = {**kit.invoice(1), "total": 1}
+    messages = kit.sync([kit.invoice(0), broken])
+    stopped = kit.write(sandbox_config(on_invalid_record="fail"), messages)
+    again = kit.write(sandbox_config(on_invalid_record="fail"), messages)
+    assert [w.states for w in (stopped, again)] == [[], []]
+    message = again.error.message or ""
+    assert "Each sync stops here until these are fixed" in message
+    assert "one sync on on_invalid_record 'skip'" in message
+
+    passed = kit.write(sandbox_config(on_invalid_record="skip"), messages)
+    assert passed.error is None
+    assert [s.destinationStats.recordCount for s in passed.states] == [2]
+    later = kit.write(sandbox_config(on_invalid_record="fail"), kit.sync([kit.invoice(2)]))
+    assert later.error is None
+    assert sorted(xero.invoices()) == ["5000", "5002"]

@@ -26,6 +26,9 @@ from airbyte_cdk.models import (
     AirbyteStateType,
     AirbyteStream,
     AirbyteStreamState,
+    AirbyteStreamStatus,
+    AirbyteStreamStatusTraceMessage,
+    AirbyteTraceMessage,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteCatalogSerializer,
     ConfiguredAirbyteStream,
@@ -33,6 +36,7 @@ from airbyte_cdk.models import (
     Level,
     StreamDescriptor,
     SyncMode,
+    TraceType,
     Type,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -69,6 +73,22 @@ def state(stream: str, cursor: str) -> AirbyteMessage:
             stream=AirbyteStreamState(
                 stream_descriptor=StreamDescriptor(name=stream),
                 stream_state=AirbyteStateBlob(updated_at=cursor),
+            ),
+        ),
+    )
+
+
+def stream_status(stream: str, status: str = "COMPLETE") -> AirbyteMessage:
+    """A stream status as the source reports it (and Airbyte passes it on to destinations):
+    `COMPLETE` says the stream sent all it will in this sync."""
+    return AirbyteMessage(
+        type=Type.TRACE,
+        trace=AirbyteTraceMessage(
+            type=TraceType.STREAM_STATUS,
+            emitted_at=0,
+            stream_status=AirbyteStreamStatusTraceMessage(
+                stream_descriptor=StreamDescriptor(name=stream),
+                status=AirbyteStreamStatus(status),
             ),
         ),
     )

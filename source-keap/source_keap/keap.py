@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from invoice_model.connector.keap.lists import Get, id_batches, keap_filter, pages
@@ -87,17 +87,21 @@ def payments_of_orders(get: Get, order_ids: Iterable[str]) -> dict[str, list[Map
 
 class PaymentBook:
     """Payments of orders, kept for the other stream of the same sync. `invoices` needs the
-    payments of its paid orders and `payments` those of every order, over the same orders read
-    moments apart: the stream that reads first keeps what it fetched, the second takes it
-    instead of fetching it again. A kept list serves only while its order's modification time is
-    unchanged, since a payment, refund or void always changes its order, and serves once (the
-    other stream reads each order once).
+    payments of its paid orders (in sync mode 3, of every order it reads) and `payments` those of
+    every order, over the same orders read moments apart: `invoices`, read first, keeps what it
+    fetched, and `payments` takes it instead of fetching it again. A kept list serves only while
+    its order's modification time is unchanged, since a payment, refund or void always changes
+    its order, and serves once (`payments` reads each order once).
+
+    The book only saves calls: what `payments` emits, and so its state, rests on the order as
+    `payments` itself lists it (the list kept for that very version of the order, or fetched
+    anew), never on how far `invoices` read; a sync that stops between the two streams, or in
+    either, leaves nothing behind (the book lives as long as the sync).
 
     The streams are read one after the other, so the first stream's whole read is kept until the
     second takes it: each order's payments are kept as one compact JSON string of the fields
     their records read (`PAYMENT_FIELDS`; a few hundred bytes, where the decoded objects took
-    several times that and scattered the heap), only for orders the other stream will ask for,
-    and at most `capacity` orders, oldest out first.
+    several times that and scattered the heap), and at most `capacity` orders, oldest out first.
     """
 
     def __init__(self, capacity: int = 100_000) -> None:
@@ -108,14 +112,10 @@ class PaymentBook:
         return len(self._kept)
 
     def fetch(
-        self,
-        get: Get,
-        orders: Iterable[Mapping[str, Any]],
-        *,
-        keep: bool | Callable[[Mapping[str, Any]], bool],
+        self, get: Get, orders: Iterable[Mapping[str, Any]], *, keep: bool
     ) -> dict[str, list[Mapping[str, Any]]]:
-        """The payments of each order (an order without any maps to `[]`); those of the orders
-        `keep` accepts (all with True) are kept for the other stream."""
+        """The payments of each order (an order without any maps to `[]`), kept for the other
+        stream if `keep`."""
         listed = {str(o["id"]): o for o in orders}
         changed = {order_id: o.get("modification_time") for order_id, o in listed.items()}
         found: dict[str, list[Mapping[str, Any]]] = {}
@@ -127,7 +127,7 @@ class PaymentBook:
         fetched = payments_of_orders(get, changed) if changed else {}
         for order_id, modified in changed.items():
             found[order_id] = fetched.get(order_id, [])
-            if keep is True or (callable(keep) and keep(listed[order_id])):
+            if keep:
                 self._keep(order_id, modified, found[order_id])
         return found
 

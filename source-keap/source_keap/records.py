@@ -231,6 +231,35 @@ def paid_in_full(
         raise KeapRecordError(f"order {order.get('id')}: {_problem(error)}") from error
 
 
+def paid_in_full_since(
+    order: Mapping[str, Any],
+    payments: Iterable[Mapping[str, Any]],
+    since: str,
+    default_currency: str | None,
+) -> bool:
+    """Whether the order's invoice was paid in full, net of refunds, at some moment after
+    `since` (an instant in the record form; "" for ever), replaying its payments received and
+    its refunds in time order. A voided payment never counts: it cancels one recorded by
+    mistake."""
+    try:
+        currency = currency_of(order, default_currency)
+        total = money(order.get("total"), currency).amount
+        moves = sorted(
+            (_time_of(p), _amount(p, currency))
+            for p in payments
+            if _counts(p) and _amount(p, currency)
+        )
+        paid = sum((amount for when, amount in moves if when <= since), Decimal(0))
+        most = paid
+        for when, amount in moves:
+            if when > since:
+                paid += amount
+                most = max(most, paid)
+        return _settled(order, total, total - most)
+    except _MALFORMED as error:
+        raise KeapRecordError(f"order {order.get('id')}: {_problem(error)}") from error
+
+
 def _net_paid(order: Mapping[str, Any], currency: str) -> Decimal:
     """Paid net of refunds, as the contract says: Keap keeps `total_paid` when it refunds."""
     return _gross_paid(order, currency) - money(order.get("refund_total"), currency).amount

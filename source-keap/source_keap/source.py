@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     FailureType,
     SyncMode,
 )
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -29,8 +30,9 @@ class SourceKeap(ContractSource):
     def __init__(self) -> None:
         super().__init__()
         self._context: SyncContext | None = None
-        self._paid_invoices_only = False
-        self._payments_kept_by: str | None = None
+        self._selected: set[str] = set()
+        self._invoices_cursor: str | None = None
+        self._saved: dict[str, Mapping[str, Any]] = {}
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -50,8 +52,6 @@ class SourceKeap(ContractSource):
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         context = self._sync_context(config)
-        context.paid_invoices_only = self._paid_invoices_only
-        context.payments_kept_by = self._payments_kept_by
         return [Invoices(context), Payments(context), Contacts(context), Products(context)]
 
     def read(
@@ -61,9 +61,14 @@ class SourceKeap(ContractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        self._paid_invoices_only = _invoices_cursor(catalog) == "paid_at"
-        self._payments_kept_by = _first_of_both(catalog, Invoices.name, Payments.name)
-        yield from super().read(logger, config, catalog, state)
+        self._selected = {c.stream.name for c in catalog.streams}
+        self._invoices_cursor = _invoices_cursor(catalog)
+        states = ConnectorStateManager(state=state)
+        self._saved = {
+            name: states.get_stream_state(name, None) or {}
+            for name in (Invoices.name, Payments.name)
+        }
+        yield from super().read(logger, config, _invoices_first(catalog), state)
 
     @property
     def daily_limit_reached(self) -> bool:
@@ -78,6 +83,10 @@ class SourceKeap(ContractSource):
         self._context = SyncContext(
             account=Account(keap_config),
             credential=credential(mutable, keap_config.token_url),
+            with_invoices=Invoices.name in self._selected,
+            invoices_cursor=self._invoices_cursor,
+            with_payments=Payments.name in self._selected,
+            saved=self._saved,
         )
         return self._context
 
@@ -91,8 +100,9 @@ def _invoices_cursor(catalog: ConfiguredAirbyteCatalog) -> str | None:
     return None
 
 
-def _first_of_both(catalog: ConfiguredAirbyteCatalog, *names: str) -> str | None:
-    """Which of the streams `names` is read first (streams are read in catalog order), or None
-    unless all of them are selected."""
-    selected = [c.stream.name for c in catalog.streams if c.stream.name in names]
-    return selected[0] if set(selected) == set(names) else None
+def _invoices_first(catalog: ConfiguredAirbyteCatalog) -> ConfiguredAirbyteCatalog:
+    """The catalog with `invoices` read first, whatever its order: a payment is emitted only
+    after its invoice (see `streams.Coverage`), so reading `payments` first would hold all of
+    them back to the next sync."""
+    streams = sorted(catalog.streams, key=lambda c: c.stream.name != Invoices.name)
+    return ConfiguredAirbyteCatalog(streams=streams)

@@ -13,7 +13,7 @@ import functools
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -45,6 +45,9 @@ from source_keap.start import StartPoint
 
 # What the streams do with Keap, for a refusal (403) to name the access a credential lacks.
 USES = "reads orders, payments, contacts and products"
+# Sync mode 3 keeps in the state of both streams the moment its first sync began (see
+# `OrderPages._cut_over`): {"paid_at": ..., "updated_at": ..., "seen": ..., "cut_over": ...}.
+CUT_OVER = "cut_over"
 # The CDK asks for a stream's schema for every record it emits: build each once.
 _INVOICES_SCHEMA = airbyte_schema(INVOICES.json_schema)
 _PAYMENTS_SCHEMA = airbyte_schema(PAYMENTS.json_schema)
@@ -52,22 +55,41 @@ _PAYMENTS_SCHEMA = airbyte_schema(PAYMENTS.json_schema)
 
 @dataclass
 class SyncContext:
-    """What the streams of one sync share: the account, the credential, the calls left."""
+    """What the streams of one sync share: the account, the credential, the calls left, and
+    how far `invoices` has read, which `payments` never passes."""
 
     account: Account
     credential: Credential
     usage: KeapUsage = field(default_factory=KeapUsage)
-    # From the configured catalog: with `invoices` on `paid_at`, payments follow paid orders.
-    paid_invoices_only: bool = False
-    # With both `invoices` and `payments` selected, the one read first keeps the payments it
-    # looked up for the other (see `keap.PaymentBook`).
-    payments_kept_by: str | None = None
+    # From the configured catalog: which of `invoices` and `payments` are selected, and the
+    # cursor of `invoices`. With both, `invoices` is read first (see `SourceKeap.read`),
+    # keeps the payments it looked up for `payments` (see `keap.PaymentBook`), and `payments`
+    # emits a payment only once `invoices` has read its order (see `Coverage`).
+    with_invoices: bool = False
+    invoices_cursor: str | None = None
+    with_payments: bool = False
+    # The state each stream resumes from, as the sync was given it.
+    saved: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    coverage: Coverage | None = None
+    cut_over: str | None = None  # sync mode 3 (see `OrderPages._cut_over`)
     budget: SpikeArrestBudget = field(init=False)
     backoff: KeapBackoff = field(init=False)
 
     def __post_init__(self) -> None:
         self.budget = SpikeArrestBudget(self.credential.is_oauth, self.usage)
         self.backoff = KeapBackoff(self.usage)
+        if self.shares_payments:
+            query = OrderQuery.for_cursor(self.invoices_cursor or INVOICES.default_cursor)
+            self.coverage = Coverage.saved(query, self.saved.get(Invoices.name))
+
+    @property
+    def paid_invoices_only(self) -> bool:
+        """Sync mode 3: `invoices` on `paid_at`, and `payments` following it (see `Payments`)."""
+        return self.invoices_cursor == "paid_at"
+
+    @property
+    def shares_payments(self) -> bool:
+        return self.with_invoices and self.with_payments
 
 
 class KeapStream(HttpStream, ABC):
@@ -144,6 +166,50 @@ class OrderQuery:
             paid_only=cursor == "paid_at",
         )
 
+    def position_of(self, order: Mapping[str, Any]) -> str:
+        """The order's value of the timestamp the read follows, in the record form."""
+        return format_datetime(order.get(self.keap_field) or order["creation_time"])
+
+    def sort_key(self, order: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Where Keap lists the order: by the timestamp, ties by ID (creation time: by ID)."""
+        order_id = str(order["id"])
+        by_id = (len(order_id), order_id)  # IDs are numbers, sent as text
+        return by_id if self.order_by.startswith("id") else (self.position_of(order), *by_id)
+
+
+@dataclass
+class Coverage:
+    """How far `invoices` has read, in its own order: it has decided the invoice of every order
+    Keap lists up to `last` in this sync, and, in earlier syncs, of every order whose timestamp
+    is before `below` (its saved position less the lookback: orders of the position's last
+    second may still be unread).
+
+    `payments` emits the payments of an order only once `invoices` has read it; when it meets
+    one `invoices` has not, it stops there, its state short of it, so no state of `payments`
+    ever passes an invoice not yet emitted, whichever of the two fails, stops or is killed
+    first. An order changed after `invoices` read it is listed again further on, past `last`:
+    it waits for the next sync, which reads its invoice first.
+    """
+
+    query: OrderQuery
+    below: str | None = None
+    last: tuple[Any, ...] | None = None
+
+    @classmethod
+    def saved(cls, query: OrderQuery, state: Mapping[str, Any] | None) -> Coverage:
+        position = ReadPosition.resume(state, query.position_field, query.position_field, None)
+        return cls(query, below=position.read_from)
+
+    def covers(self, order: Mapping[str, Any]) -> bool:
+        if self.last is not None and self.query.sort_key(order) <= self.last:
+            return True
+        return self.below is not None and self.query.position_of(order) < self.below
+
+    def read_through(self, order: Mapping[str, Any]) -> None:
+        """`invoices` has read every order listed up to `order`."""
+        key = self.query.sort_key(order)
+        self.last = key if self.last is None else max(self.last, key)
+
 
 class OrderPages(KeapStream, ABC):
     """Orders read one page per slice in the order of the read position, which is the state."""
@@ -162,6 +228,7 @@ class OrderPages(KeapStream, ABC):
         self._from_start = False  # the read starts where the start point does
         self._next_token: str | None = None
         self._done = False
+        self._stopped = False  # ended short of the orders listed (see `Coverage`)
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -205,10 +272,13 @@ class OrderPages(KeapStream, ABC):
         body = self.get(self.path(), self.request_params(next_page_token=token), "orders")
         self._next_token = body.get("next_page_token") or None
         self._done = self._next_token is None
-        orders = self._wanted([*earlier, *(body.get("orders") or [])])
+        listed = body.get("orders") or []
+        orders = self._wanted([*earlier, *listed])
         if orders:
             yield from self._records(orders, position)
-        self._page_state = position.as_state()
+        if listed and not self._stopped:
+            self._read_through(listed[-1], position)
+        self._page_state = self._state_of(position)
 
     def request_params(
         self,
@@ -251,9 +321,9 @@ class OrderPages(KeapStream, ABC):
         )
         # Fixed for the whole read: Keap's page tokens continue the query they came from.
         self._read_from = self._position.read_from
-        self._page_state = self._position.as_state()
+        self._page_state = self._state_of(self._position)
         self._next_token = None
-        self._done = False
+        self._done = self._stopped = False
 
     def _earlier_orders(self) -> list[Mapping[str, Any]]:
         """When the read starts where the start point does: the orders it admits that the read
@@ -285,12 +355,47 @@ class OrderPages(KeapStream, ABC):
         marker = self.context.account.sync_marker_field_id(self.get)
         return marker is not None and marker_value(order, marker) is not None
 
-    @property
-    def _keeps_payments(self) -> bool:
-        return self.context.payments_kept_by == self.name
+    def _read_through(self, order: Mapping[str, Any], position: ReadPosition) -> None:
+        """The read has decided every order listed up to `order`, emitted or not: the next read
+        starts past it (less the lookback)."""
+        position.reach(self._query.position_of(order))
 
-    def _position_of(self, order: Mapping[str, Any]) -> str:
-        return format_datetime(order.get(self._query.keap_field) or order["creation_time"])
+    def _state_of(self, position: ReadPosition) -> dict[str, Any]:
+        """The stream's state: its read position, and in sync mode 3 the cut-over."""
+        state = position.as_state()
+        if self.context.paid_invoices_only:
+            state[CUT_OVER] = self._cut_over()
+        return state
+
+    def _cut_over(self) -> str:
+        """Sync mode 3: the moment its first sync began, shared by both streams and kept in
+        their states; an invoice paid in full since then is written (see `Payments`). Keap's
+        own clock: the latest modification of any order when the first sync starts ("" for an
+        account without orders, where every payment comes after it)."""
+        context = self.context
+        if context.cut_over is None:
+            saved = [str(s[CUT_OVER]) for s in context.saved.values() if s.get(CUT_OVER)]
+            if saved:
+                context.cut_over = min(saved)
+            else:
+                params = {"order_by": "modification_time desc", "page_size": 1}
+                latest = self.get("orders", params, "orders").get("orders") or []
+                context.cut_over = self._query.position_of(latest[0]) if latest else ""
+        return context.cut_over
+
+    def _written_in_paid_mode(
+        self,
+        order: Mapping[str, Any],
+        payments: list[Mapping[str, Any]],
+        currency: str | None,
+    ) -> bool:
+        """Sync mode 3 writes an invoice once it is paid in full, net of refunds: paid now, or
+        at some moment since the cut-over (a refund since re-opened it, and the invoice in the
+        destination is to follow). One paid and refunded before the first sync never is, nor
+        are its payments."""
+        return records.paid_in_full(order, currency) or records.paid_in_full_since(
+            order, payments, self._cut_over(), currency
+        )
 
     def _admit(self, position: ReadPosition, record: Mapping[str, Any], at: str) -> bool:
         """Emit `record` unless it was emitted before unchanged; then it counts for the state."""
@@ -334,7 +439,10 @@ class Invoices(OrderPages):
                 ),
                 failure_type=FailureType.config_error,
             )
-        return OrderQuery.for_cursor(cursor)
+        query = OrderQuery.for_cursor(cursor)
+        # Sync mode 3 past its first sync: a refund re-opens an invoice already written (see
+        # `_written_in_paid_mode`), so every order changed is read, not only those Keap calls paid.
+        return replace(query, paid_only=False) if self._resumed else query
 
     def _state_fields(self, cursor: str) -> tuple[str, str]:
         return cursor, OrderQuery.for_cursor(cursor).position_field
@@ -344,9 +452,18 @@ class Invoices(OrderPages):
     ) -> Iterable[Mapping[str, Any]]:
         account = self.context.account
         profile = account.profile(self.get)
+        paid_mode = self.context.paid_invoices_only
+        # A paid order's record needs its payments (`paid_at`); in sync mode 3, every order's,
+        # to tell whether it is written at all.
+        looked_up = [o for o, _ in orders if paid_mode or records.paid_in_full(o, profile.currency)]
+        payments = account.payments.fetch(self.get, looked_up, keep=self.context.shares_payments)
+        if paid_mode:
+            orders = [
+                (o, w)
+                for o, w in orders
+                if self._written_in_paid_mode(o, payments[str(o["id"])], profile.currency)
+            ]
         contacts = account.contacts.fetch(self.get, (_contact_id(o) for o, _ in orders))
-        paid = [o for o, _ in orders if records.paid_in_full(o, profile.currency)]
-        payments = account.payments.fetch(self.get, paid, keep=self._keeps_payments)
         for order, written in orders:
             record = records.invoice_record(
                 order,
@@ -357,10 +474,13 @@ class Invoices(OrderPages):
                 written_by_sync=written,
             )
             self._check_total(order, record)
-            if self._query.paid_only and record["paid_at"] is None:
-                continue
             if self._admit(position, record, record[self._query.position_field]):
                 yield record
+
+    def _read_through(self, order: Mapping[str, Any], position: ReadPosition) -> None:
+        super()._read_through(order, position)
+        if self.context.coverage is not None:
+            self.context.coverage.read_through(order)
 
     def _check_total(self, order: Mapping[str, Any], record: Mapping[str, Any]) -> None:
         stated = records.keap_total(order, record["currency"])
@@ -378,15 +498,18 @@ class Payments(OrderPages):
     """One record per payment received, linked to its order and invoice IDs.
 
     Payments are read with their orders, in the orders' modification order (a payment, a refund
-    and a void each change their order): those that changed since the last sync.
+    and a void each change their order): every payment of each order changed since the last
+    sync, whether or not the payment itself changed. (A payment older than the read may belong
+    to an order the last sync never reached, if it stopped on the way: only re-reading all of
+    an order's payments is sure to emit each once.) With `invoices` selected too, only the
+    orders `invoices` has read (see `Coverage`): no payment is emitted before its invoice.
 
-    With `invoices` on `paid_at` only paid invoices reach the destination, so: all the payments
-    of each order paid in full, once it is; and, from the second sync on, what undoes a payment
-    the destination may hold, among those that changed since the last sync: a payment refunded
-    in full or voided, whatever its order (a destination skips one it never wrote), and a
-    payment refunded in part, of an order paid in full before the refunds (it was written when
-    the order was paid; its amount is now smaller). Never a completed payment of an order that
-    has not been paid in full.
+    With `invoices` on `paid_at` (sync mode 3) the payments follow exactly the invoices it
+    writes (see `OrderPages._written_in_paid_mode`): all the payments of those, and none of any
+    other order, but for one a void took back below paid in full: it may have been written
+    before the void, so what undoes its payments (refunded in full, voided) is emitted, which a
+    destination skips where it wrote nothing. Never a completed payment of an invoice mode 3
+    does not write.
     """
 
     name = "payments"
@@ -407,45 +530,37 @@ class Payments(OrderPages):
     def _records(
         self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
     ) -> Iterable[Mapping[str, Any]]:
-        profile = self.context.account.profile(self.get)
-        paid_invoices_only = self.context.paid_invoices_only
-        if paid_invoices_only and not self._resumed:
-            orders = [(o, w) for o, w in orders if records.paid_in_full(o, profile.currency)]
-        if not orders:
-            return
-        # `invoices` reads after: it asks only for the payments of orders paid in full.
-        keep = self._keeps_payments and functools.partial(
-            records.paid_in_full, default_currency=profile.currency
-        )
-        payments = self.context.account.payments.fetch(self.get, (o for o, _ in orders), keep=keep)
+        coverage = self.context.coverage
+        readable = []
         for order, written in orders:
-            at = self._position_of(order)
+            if coverage is not None and not coverage.covers(order):
+                self._done = self._stopped = True  # its invoice first, in the next sync
+                break
+            readable.append((order, written))
+        if not readable:
+            return
+        profile = self.context.account.profile(self.get)
+        payments = self.context.account.payments.fetch(
+            self.get, (o for o, _ in readable), keep=False
+        )
+        for order, written in readable:
+            at = self._query.position_of(order)
+            listed = payments.get(str(order["id"]), [])
             found = records.payment_records(
-                payments.get(str(order["id"]), []),
+                listed,
                 order,
                 time_zone=profile.time_zone,
                 default_currency=profile.currency,
                 written_by_sync=written,
             )
-            for record in self._wanted_payments(order, found, profile.currency):
+            if self.context.paid_invoices_only and not self._written_in_paid_mode(
+                order, listed, profile.currency
+            ):
+                found = _undoing(found)
+            for record in found:
                 if self._admit(position, record, at):
                     yield record
-
-    def _wanted_payments(
-        self, order: Mapping[str, Any], found: list[dict[str, Any]], currency: str | None
-    ) -> list[dict[str, Any]]:
-        """The payments of an order to emit (see the class). A payment that changed changed
-        its order at the same moment: in an incremental read, those older than the read were
-        emitted by an earlier sync. A first read, or one from the start point, emits them all:
-        an order it admits may have been paid before the read starts."""
-        since = self._read_from if self._resumed and not self._from_start else None
-        changed = [r for r in found if r["updated_at"] >= (since or "")]
-        if not self.context.paid_invoices_only:
-            return changed
-        if records.paid_in_full(order, currency):
-            return found
-        was_paid = records.paid_in_full(order, currency, net_of_refunds=False)
-        return [r for r in changed if r["status"] != "completed" or was_paid]
+            position.reach(at)
 
 
 class KeapList(KeapStream, ABC):
@@ -494,6 +609,15 @@ class Contacts(KeapList):
 
 class Products(KeapList):
     name = "products"
+
+
+def _undoing(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of an order sync mode 3 does not write, the records that undo a payment a destination
+    may hold: only if one of its payments was voided (without the void it was paid in full, and
+    may have been written then)."""
+    if not any(r["status"] == "voided" for r in found):
+        return []
+    return [r for r in found if r["status"] != "completed"]
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from source_keap.records import (
     invoice_record,
     line_item,
     local_date,
+    paid_in_full_since,
     payment_record,
     payment_records,
 )
@@ -345,3 +346,30 @@ def test_a_refund_no_payment_names_goes_to_the_payment_refunded_again_after_it(p
         listed, order, time_zone="UTC", default_currency=None, written_by_sync=False
     )
     assert {r["source_id"]: r["amount"] for r in found} == {"5001": 49, "5002": 47.13}
+
+
+def _paid_then(payloads, *moves):
+    """Order 1042 ($104.13) and its payments: (time, dollars) received, negative a refund."""
+    order = payloads.order(total_paid=payloads.cents(10413))
+    payments = [
+        payloads.payment(id=str(5000 + n), amount=amount, payment_time=when)
+        for n, (when, amount) in enumerate(moves)
+    ]
+    return order, payments
+
+
+def test_paid_in_full_since_replays_payments_and_refunds_in_time_order(payloads):
+    order, payments = _paid_then(
+        payloads, ("2024-03-02T09:00:00Z", 104.13), ("2024-03-05T09:00:00Z", -20.00)
+    )
+    # Paid in full from the 2nd to the 5th, owing since.
+    assert paid_in_full_since(order, payments, "2024-03-01T00:00:00.000Z", "USD")
+    assert paid_in_full_since(order, payments, "2024-03-04T00:00:00.000Z", "USD")
+    assert not paid_in_full_since(order, payments, "2024-03-06T00:00:00.000Z", "USD")
+    assert paid_in_full_since(order, payments, "", "USD")
+
+
+def test_paid_in_full_since_leaves_out_a_voided_payment(payloads):
+    order, payments = _paid_then(payloads, ("2024-03-02T09:00:00Z", 104.13))
+    payments[0]["status"] = "NONE"  # voided: recorded by mistake
+    assert not paid_in_full_since(order, payments, "", "USD")

@@ -6,6 +6,7 @@ what undoes a payment already written still reaches the destination."""
 from decimal import Decimal
 
 MINUTE = 60
+STREAMS = ("invoices", "payments")
 
 
 def paid_order(keap, amount="100.00"):
@@ -107,9 +108,44 @@ def test_paid_invoices_mode_sends_refunds_and_voids_of_what_it_wrote(frozen):
     assert payments[str(voided.id)]["status"] == "voided"
     # Its invoice never reached the destination: its payment, smaller now, does not either.
     assert str(never_paid_in_full.id) not in payments
-    assert by_id(second, "invoices") == {}
+    # The invoices re-opened by a refund follow, so the destination can update them (their due
+    # date, their status); the one paid by mistake (voided) is no longer one mode 3 writes.
+    invoices = by_id(second, "invoices")
+    assert set(invoices) == {str(refunded_order.id), str(partly_order.id)}
+    assert invoices[str(partly_order.id)]["amount_paid"] == 75
+    assert invoices[str(partly_order.id)]["status"] == "open"
 
     # Nothing changed since: nothing comes again.
     keap.sandbox.clock.advance(MINUTE)
     third = keap.read(config, streams, keap.last_states(second))
     assert third.records("payments") == []
+
+
+def test_paid_invoices_mode_never_sends_an_invoice_paid_and_refunded_before_its_first_sync(frozen):
+    """Paid in full and refunded in part before the first sync: the invoice is not paid, so never
+    written, and no later sync sends its payment (the destination would have nowhere to put
+    it). Paid and refunded in part between two later syncs, it is written with what was kept:
+    books are the same whenever the syncs happened to run."""
+    keap = frozen
+    keap.seed(orders=0, contacts=3, subscriptions=0)
+    before_order, before = paid_order(keap)
+    refund(keap, before, 2500)
+    config, streams = keap.config(), keap.catalog("paid_at", payments=True)
+    first = keap.read(config, streams)
+    assert (first.ids("invoices"), first.ids("payments")) == ([], [])
+    # The first sync's cut-over, in the state of both streams, whatever comes after.
+    cut_over = first.states("invoices")[-1]["cut_over"]
+    assert first.states("payments")[-1]["cut_over"] == cut_over
+
+    refund(keap, before, 1000)  # changes the order again: it is read again
+    between_order, between = paid_order(keap)
+    refund(keap, between, 4000)
+    second = keap.read(config, streams, keap.last_states(first))
+
+    assert second.ids("invoices") == [str(between_order.id)]
+    assert second.records("invoices")[0]["amount_paid"] == 60
+    assert [(r["source_id"], r["status"], r["amount"]) for r in second.records("payments")] == [
+        (str(between.id), "completed", 60)
+    ]
+    assert str(before_order.id) not in second.ids("invoices")
+    assert {s["cut_over"] for name in STREAMS for s in second.states(name)} == {cut_over}

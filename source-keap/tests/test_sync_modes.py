@@ -58,7 +58,10 @@ def test_updated_at_reads_what_changed_since_the_last_sync(keap):
     payment = keap.pay(unpaid["id"], "1.00")
     second = keap.read(config, streams, keap.last_states(first))
     assert second.ids("invoices") == [unpaid["id"]]
-    assert second.ids("payments") == [str(payment.id)]
+    # Every payment of the order that changed, the new one among them: one older than the last
+    # read may not have been emitted, had that read stopped before its order.
+    assert set(second.ids("payments")) == {p["id"] for p in keap.payments([unpaid["id"]])}
+    assert str(payment.id) in second.ids("payments")
     assert second.records("invoices")[0]["amount_paid"] > 0
 
 
