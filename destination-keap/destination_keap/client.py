@@ -84,13 +84,14 @@ class KeapClient:
                 is_oauth=credential.is_oauth,
                 credential_field=credential.field,
                 uses=USES,
+                network=credential.network,
                 answers_refusals=True,
                 reports_throttling=False,
             ),
             api_budget=SpikeArrestBudget(credential.is_oauth, usage),
             authenticator=credential.authenticator,
             backoff_strategy=KeapBackoff(usage),
-            request_timeout=(10, 120),
+            request_timeout=credential.network.timeouts,
         )
 
     def get(

@@ -91,6 +91,7 @@ class KeapStream(HttpStream, ABC):
             is_oauth=credential.is_oauth,
             credential_field=credential.field,
             uses=USES,
+            network=credential.network,
         )
 
     def get_backoff_strategy(self) -> KeapBackoff:
@@ -113,8 +114,13 @@ class KeapStream(HttpStream, ABC):
         error naming the endpoint."""
         url = self.url_base + path + (f"?{query_string(params)}" if params else "")
         with credential_errors(self.context.credential):
-            _, response = self._http_client.send_request("GET", url, request_kwargs={})
+            _, response = self._http_client.send_request(
+                "GET", url, request_kwargs={"timeout": self.context.credential.network.timeouts}
+            )
         return json_object(response, items)
+
+    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        return {"timeout": self.context.credential.network.timeouts}
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from invoice_model import INVOICES, PAYMENTS
 from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.config import config_error
-from invoice_model.connector.http import retry_after_seconds
+from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
+from invoice_model.connector.network import Network
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.connector.source import DailyLimitReached
 from invoice_model.connector.xero.access import READ_SCOPES, TENANT_HEADER
@@ -46,12 +47,10 @@ from invoice_model.dates import format_datetime, utc_now
 from source_xero import records
 from source_xero.config import Settings
 from source_xero.contacts import ContactBook
-from source_xero.errors import RateLimitBackoff, XeroErrorHandler
+from source_xero.errors import XeroErrorHandler
 from source_xero.paging import PAGE_SIZE, ChangedPages, PageRequest
 
-BACKOFF = RateLimitBackoff(base_seconds=1.0, cap_seconds=60.0)
-# Connect and read timeouts: a page of 1,000 invoices is a few megabytes.
-TIMEOUT = (10, 120)
+BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
 # The CDK asks for a stream's schema for every record it emits: build each once.
 _INVOICES_SCHEMA = airbyte_schema(INVOICES.json_schema)
 _PAYMENTS_SCHEMA = airbyte_schema(PAYMENTS.json_schema)
@@ -63,6 +62,7 @@ class SyncContext:
     and whether Xero's daily limit has ended the sync."""
 
     settings: Settings
+    network: Network
     authenticator: AbstractOauth2Authenticator
     contacts: ContactBook
     daily_limit: DailyLimitReached | None = None
@@ -84,9 +84,9 @@ class XeroStream(HttpStream, ABC):
         return self.context.settings.api_url + "/"
 
     def get_error_handler(self) -> XeroErrorHandler:
-        return XeroErrorHandler()
+        return XeroErrorHandler(self.context.network)
 
-    def get_backoff_strategy(self) -> RateLimitBackoff:
+    def get_backoff_strategy(self) -> RetryAfterBackoff:
         return BACKOFF
 
     def get_error_display_message(self, exception: BaseException) -> str | None:
@@ -113,7 +113,7 @@ class XeroStream(HttpStream, ABC):
             _, response = self._http_client.send_request(
                 "GET",
                 self.url_base + path,
-                request_kwargs={"timeout": TIMEOUT},
+                request_kwargs={"timeout": self.context.network.timeouts},
                 headers=request_headers,
                 params=dict(params or {}),
             )
@@ -122,13 +122,15 @@ class XeroStream(HttpStream, ABC):
     def verify_tenant(self) -> None:
         """An OAuth2 app's organisation is one it is connected to (see `XeroAccess`)."""
         with self._sign_in_errors():
-            self.context.settings.verify_tenant(self._http_client)
+            self.context.settings.verify_tenant(self._http_client, self.context.network)
 
     def answers(self, response: requests.Response) -> Mapping[str, Any]:
         """Xero's answer, if it is one to go on with; else the error it means for the user."""
         call = f"{response.request.method} {urlsplit(response.request.url).path}"
         if is_daily_limit(response):
             raise self._daily_limit(response)
+        if response.status_code == 401:  # refused again after a refresh
+            raise self.context.settings.rejected()
         if response.status_code == 403:
             settings = self.context.settings
             where = f"'{settings.tenant_field}' and " if settings.tenant_field else ""

@@ -70,11 +70,7 @@ class KeapBackoff(RetryAfterBackoff):
         attempt_count: int,
     ) -> float | None:
         wait = super().backoff_time(response_or_exception, attempt_count)
-        throttled = (
-            isinstance(response_or_exception, requests.Response)
-            and response_or_exception.status_code == 429
-        )
-        if throttled and wait is not None:
+        if wait is not None:  # a 429: the only answer waited for here
             self.usage.note_wait(wait + CDK_EXTRA_WAIT)
         return wait
 
