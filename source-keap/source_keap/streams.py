@@ -37,6 +37,7 @@ from invoice_model.connector.keap.http import (
 )
 from invoice_model.connector.keap.lists import PAGE_SIZE, keap_filter
 from invoice_model.connector.keap.sync_marker import marker_value
+from invoice_model.connector.progress import log_page
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
@@ -168,6 +169,7 @@ class OrderPages(KeapStream, ABC):
         self._from_start = False  # the read starts where the start point does
         self._next_token: str | None = None
         self._done = False
+        self._emitted = 0
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -211,10 +213,21 @@ class OrderPages(KeapStream, ABC):
         body = self.get(self.path(), self.request_params(next_page_token=token), "orders")
         self._next_token = body.get("next_page_token") or None
         self._done = self._next_token is None
-        orders = self._wanted([*earlier, *(body.get("orders") or [])])
-        if orders:
-            yield from self._records(orders, position)
+        listed = [*earlier, *(body.get("orders") or [])]
+        orders = self._wanted(listed)
+        for record in self._records(orders, position) if orders else ():
+            self._emitted += 1
+            yield record
         self._page_state = position.as_state()
+        log_page(
+            self.logger,
+            self.name,
+            page=(stream_slice or {}).get("page", 1),
+            asked=self._asked(),
+            read=len(listed),
+            records=self._emitted,
+            cursor=position.position,
+        )
 
     def request_params(
         self,
@@ -260,6 +273,12 @@ class OrderPages(KeapStream, ABC):
         self._page_state = self._position.as_state()
         self._next_token = None
         self._done = False
+        self._emitted = 0
+
+    def _asked(self) -> str:
+        """What the pages ask Keap for, for the progress of each."""
+        since = f" from {self._read_from}" if self._read_from else ""
+        return f"orders by {self._query.keap_field}{since}"
 
     def _earlier_orders(self) -> list[Mapping[str, Any]]:
         """When the read starts where the start point does: the orders it admits that the read

@@ -17,16 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from airbyte_cdk.models import (
-    AirbyteEstimateTraceMessage,
-    AirbyteMessage,
-    AirbyteTraceMessage,
-    EstimateType,
-    FailureType,
-    SyncMode,
-    TraceType,
-    Type,
-)
+from airbyte_cdk.models import AirbyteMessage, FailureType, SyncMode
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
@@ -39,6 +30,7 @@ from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.config import config_error
 from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
 from invoice_model.connector.network import Network
+from invoice_model.connector.progress import log_page, row_estimate
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.connector.source import DailyLimitReached
 from invoice_model.connector.xero.access import READ_SCOPES, TENANT_HEADER
@@ -252,20 +244,21 @@ class ChangedRecords(XeroStream, ABC):
             )
         self._page_number += 1
         if self._page_number == 1 and request.before is None:
-            yield self._estimate(body)
+            # How many records changed since the read started, as Xero's first page counts them.
+            yield row_estimate(self.name, int((body.get("pagination") or {}).get("itemCount") or 0))
         for record in self.records(self._new(items, position)):
             self._emitted += 1
             yield record
         pages.answered(request, len(items), body.get("pagination") or {}, body["DateTimeUTC"])
         self._page_state = position.as_state()
-        self.logger.info(
-            "%s: page %s (%s): %s read; %s records so far; cursor at %s",
+        log_page(
+            self.logger,
             self.name,
-            self._page_number,
-            request.describe(),
-            f"{len(items):,}",
-            f"{self._emitted:,}",
-            position.position or "the start",
+            page=self._page_number,
+            asked=request.describe(),
+            read=len(items),
+            records=self._emitted,
+            cursor=position.position,
         )
 
     def filters(self, request: PageRequest) -> dict[str, Any]:
@@ -298,20 +291,6 @@ class ChangedRecords(XeroStream, ABC):
     @abstractmethod
     def records(self, items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
         """The records of a page's new or changed items (those the config wants)."""
-
-    def _estimate(self, body: Mapping[str, Any]) -> AirbyteMessage:
-        """How many records changed since the read started, as Xero's first page counts them."""
-        count = int((body.get("pagination") or {}).get("itemCount") or 0)
-        return AirbyteMessage(
-            type=Type.TRACE,
-            trace=AirbyteTraceMessage(
-                type=TraceType.ESTIMATE,
-                emitted_at=utc_now().timestamp() * 1000,
-                estimate=AirbyteEstimateTraceMessage(
-                    name=self.name, type=EstimateType.STREAM, row_estimate=count
-                ),
-            ),
-        )
 
 
 class Invoices(ChangedRecords):

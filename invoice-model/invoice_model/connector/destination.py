@@ -42,6 +42,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model.connector.intake import Intake
 from invoice_model.connector.messages import Unreadable
+from invoice_model.connector.progress import RateLimitWaits
 from invoice_model.contract import INVOICES, PAYMENTS
 
 FLUSH_RECORDS = 1_000
@@ -146,11 +147,14 @@ class RecordWriter(ABC):
     """One run of `write` (see the module docstring): its buffer, its tally and its notices.
 
     `system` names the destination in messages ("Keap"); `source_written_here` is the source
-    whose records are never written back to where they came from ("keap").
+    whose records are never written back to where they came from ("keap"); `waits`, the run's
+    waits for the destination's rate limits, told against the streams of the flush being
+    committed.
     """
 
     system: str
     source_written_here: str
+    waits: RateLimitWaits | None = None
 
     def __init__(self, *, fail_on_invalid_record: bool) -> None:
         self.fail_on_invalid_record = fail_on_invalid_record
@@ -175,9 +179,10 @@ class RecordWriter(ABC):
         """A valid record fitted to what the destination keeps, and a note for each change."""
         return record, []
 
+    @abstractmethod
     def usage(self) -> str:
-        """Calls spent and time waited so far, for the progress of each flush."""
-        return ""
+        """Calls spent and time waited for rate limits so far, for the progress of each flush
+        (`progress.calls_and_waits`)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -232,6 +237,8 @@ class RecordWriter(ABC):
                 if record_id in chosen[stream]:  # a later copy of the same record supersedes it
                     self.count(stream, Outcome.UNCHANGED)
                 chosen[stream][record_id] = examined.record
+        if self.waits is not None:
+            self.waits.writing(stream for stream, found in chosen.items() if found)
         try:
             self.commit(
                 list(chosen[INVOICES.name].values()), list(chosen[PAYMENTS.name].values()), notices
@@ -242,9 +249,8 @@ class RecordWriter(ABC):
             raise
         yield from (log(Level.WARN, str(notice)) for notice in notices)
         done = self._flush_tally.summary(zeros=False)
-        usage = self.usage()
-        progress = f"{self.system}: flushed {len(records):,} records ({done})"
-        yield log(Level.INFO, progress + (f"; {usage}" if usage else ""))
+        progress = f"{self.system}: flushed {len(records):,} records ({done}); {self.usage()}"
+        yield log(Level.INFO, progress)
         if self.fail_on_invalid_record and self.rejections:
             raise rejections_error(self.rejections)
 
