@@ -32,12 +32,6 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-def is_rate_limited(response_or_exception: object) -> bool:
-    return isinstance(response_or_exception, requests.Response) and (
-        response_or_exception.status_code == 429
-    )
-
-
 class RetryAfterBackoff(BackoffStrategy):
     """For a 429: `Retry-After` when the server sends it, else `base x 2^attempt` with full
     jitter, capped. Nothing for anything else (see the module docstring)."""
@@ -51,8 +45,8 @@ class RetryAfterBackoff(BackoffStrategy):
         response_or_exception: requests.Response | requests.RequestException | None,
         attempt_count: int,
     ) -> float | None:
-        if not isinstance(response_or_exception, requests.Response) or not is_rate_limited(
-            response_or_exception
+        if not isinstance(response_or_exception, requests.Response) or (
+            response_or_exception.status_code != 429
         ):
             return None  # not a rate limit: the CDK's own backoff, worded as the error it is
         told = retry_after_seconds(response_or_exception)

@@ -106,9 +106,7 @@ def describe(error: BaseException, timeouts: tuple[float, float]) -> str:
     return f"{host}{call}: {cause(error, timeouts)}"
 
 
-def cause(
-    error: BaseException, timeouts: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT)
-) -> str:
+def cause(error: BaseException, timeouts: tuple[float, float]) -> str:
     """Why a call, given `timeouts`, got no answer, in a user's words (the exception's own text
     is for none)."""
     chain = list(_chain(error))
