@@ -34,6 +34,7 @@ from invoice_model.connector.keap.http import (
     query_string,
 )
 from invoice_model.connector.keap.lists import Get, pages
+from invoice_model.connector.progress import RateLimitWaits, calls_and_waits
 from invoice_model.dates import format_datetime
 
 # What the destination does with Keap, for a refusal (403) to name the access a credential lacks.
@@ -74,6 +75,7 @@ class KeapClient:
         self.rest_url = rest_url.rstrip("/")
         self.credential = credential
         self.usage = usage
+        self.waits = RateLimitWaits("Keap")
         self.max_in_flight = MAX_IN_FLIGHT_OAUTH if credential.is_oauth else MAX_IN_FLIGHT_API_KEY
         self.http = HttpClient(
             name="keap",
@@ -84,13 +86,14 @@ class KeapClient:
                 is_oauth=credential.is_oauth,
                 credential_field=credential.field,
                 uses=USES,
+                network=credential.network,
                 answers_refusals=True,
                 reports_throttling=False,
             ),
             api_budget=SpikeArrestBudget(credential.is_oauth, usage),
             authenticator=credential.authenticator,
-            backoff_strategy=KeapBackoff(usage),
-            request_timeout=(10, 120),
+            backoff_strategy=KeapBackoff(usage, self.waits),
+            request_timeout=credential.network.timeouts,
         )
 
     def get(
@@ -178,10 +181,7 @@ class KeapClient:
 
     def progress(self) -> str:
         """Calls spent and time waited for Keap's limits, so far."""
-        return (
-            f"{self.usage.calls:,} Keap calls so far, "
-            f"{self.usage.waited:.1f} s waited for Keap's rate limits"
-        )
+        return calls_and_waits("Keap", self.usage.calls, self.usage.waited)
 
 
 def daily_quota_error(usage: KeapUsage) -> AirbyteTracedException:

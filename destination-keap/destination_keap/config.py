@@ -28,8 +28,9 @@ class Settings:
     fail_on_invalid_record: bool
 
 
-def read_settings(config: MutableMapping[str, Any]) -> Settings:
-    """Validate `config` and read it into `Settings`; raises a config error naming the field."""
+def read_settings(config: MutableMapping[str, Any], *, checking: bool = False) -> Settings:
+    """Validate `config` and read it into `Settings`; raises a config error naming the field.
+    `checking`: for a run of `check`, which gives up on an unreachable Keap at once."""
     api_url = base_url(config, "api_url", DEFAULT_API_URL)
     contacts = _section(config, "contacts")
     orders = _section(config, "orders")
@@ -50,7 +51,9 @@ def read_settings(config: MutableMapping[str, Any]) -> Settings:
         raise config_error("on_invalid_record", "must be 'skip' or 'fail'")
     return Settings(
         config=config,
-        credential=credential(config, api_url + TOKEN_PATH, connector="destination"),
+        credential=credential(
+            config, api_url + TOKEN_PATH, connector="destination", checking=checking
+        ),
         rest_url=api_url + REST_PATH,
         match_by_name_and_company=_flag(
             contacts, "match_by_name_and_company", "contacts.match_by_name_and_company"

@@ -32,7 +32,7 @@ class DestinationKeap(ContractDestination):
         """The credential, the account's currency, the order custom field of the Xero InvoiceID
         (created when missing and allowed) and, with payments on, the manual payment type."""
         try:
-            settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict
+            settings = read_settings(config, checking=True)  # type: ignore[arg-type]
             connect(settings, logger, with_payments=settings.write_payments)
         except AirbyteTracedException as error:
             return _failed(error.message or str(error))

@@ -37,6 +37,7 @@ class Writer(RecordWriter):
     def __init__(self, settings: Settings, client: KeapClient, account: Account) -> None:
         super().__init__(fail_on_invalid_record=settings.fail_on_invalid_record)
         self.client = client
+        self.waits = client.waits
         self.workers = Workers(client.max_in_flight, "keap")
         run = self.workers.run
         self.orders = OrderIndex(client, account.marker, run)

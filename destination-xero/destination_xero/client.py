@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -31,10 +31,15 @@ from requests.auth import AuthBase
 
 from destination_xero.pacing import DailyLimitError, Pacer
 from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
+from invoice_model.connector.network import Network
+from invoice_model.connector.oauth import RefreshOnce
 from invoice_model.connector.xero.access import TENANT_HEADER
-from invoice_model.connector.xero.limits import is_daily_limit
+from invoice_model.connector.xero.limits import is_daily_limit, rate_limit_problem
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
+# Enough for a storm of minute-limit refusals and a few 5xx; a dead network ends the run sooner
+# (`network.PATIENCE`).
+MAX_RETRIES = 8
 # Xero answers 404 beyond roughly 2,000 characters of query (about 52 GUIDs in `IDs`).
 MAX_QUERY_CHARS = 1_800
 PAGE_SIZE = 1_000
@@ -57,41 +62,78 @@ class Element:
 class XeroErrorHandler(HttpStatusErrorHandler):
     """Xero's answers as the CDK's retry machinery should treat them.
 
-    400 and 404 come back to the caller, which reads Xero's validation messages; so does a 429
-    for the daily limit, which must stop the sync rather than wait hours. A 401 gets one token
-    refresh and retry (the token may have expired on Xero's clock before ours).
+    400, 404 and other refusals come back to the caller, which reads Xero's validation
+    messages; so does a 429 for the daily limit, which must stop the sync rather than wait
+    hours. A 401 gets one token refresh and retry (the token may have expired on Xero's clock
+    before ours). Another 429 is retried after `Retry-After` (the pacer holds every other call
+    meanwhile and tells of the wait): as a plain retry, since the CDK would report a rate limit
+    as the status of a stream named after the client. 408 and 5xx are retried, and a call that
+    gets no answer while the run's `network` allows.
     """
 
-    def __init__(self, logger: logging.Logger, tenant_field: str | None) -> None:
-        super().__init__(logger, max_retries=6)
+    def __init__(self, logger: logging.Logger, tenant_field: str | None, network: Network) -> None:
+        super().__init__(logger, max_retries=MAX_RETRIES)
         self.tenant_field = tenant_field
+        self.network = network
+        self.refreshes = RefreshOnce()
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
         response = response_or_exception
-        if not isinstance(response, requests.Response) or response.ok:
-            return super().interpret_response(response_or_exception)
+        if not isinstance(response, requests.Response):
+            message = self.network.failed(response)  # raises when it gives up
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
+        self.network.answered()
+        if response.ok:
+            return super().interpret_response(response)
+        return self._unsuccessful(response)
+
+    def _unsuccessful(self, response: requests.Response) -> ErrorResolution:
         status = response.status_code
-        if status in (400, 404) or is_daily_limit(response):
-            return ErrorResolution(ResponseAction.IGNORE, None, None)
-        if status == 401:
+        said = f"Xero answered {_call(response)} with {status}"
+        if status == 429 and not is_daily_limit(response):
+            problem = rate_limit_problem(response) or "a"
+            return _retry(f"Xero answered 429 ({problem} rate limit); waiting as Retry-After says")
+        if status == 408 or status >= 500:
+            return _retry(said)
+        if status == 401 and self.refreshes.first_refusal(response):
             return ErrorResolution(
-                ResponseAction.REFRESH_TOKEN_THEN_RETRY,
-                FailureType.config_error,
-                "Xero rejected the access token (401): check the credentials, and that the app "
-                "is still connected to the organisation.",
+                ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error, "401"
             )
-        if status == 403:
+        if status in (401, 403):
+            raise self._refused(status)
+        # The caller reads it; the CDK logs `said` instead of the URL as sent.
+        return ErrorResolution(ResponseAction.IGNORE, None, said)
+
+    def _refused(self, status: int) -> AirbyteTracedException:
+        """The credentials, or what they may do, refused: raised here, since the CDK's own error
+        would carry the request's body (customers' details) and the response headers."""
+        if status == 401:
+            message = (
+                "Xero rejected the access token (401) after a refresh: check the credentials, "
+                "and that the app is still connected to the organisation."
+            )
+        else:
             where = f"'{self.tenant_field}' and " if self.tenant_field else ""
-            return ErrorResolution(
-                ResponseAction.FAIL,
-                FailureType.config_error,
+            message = (
                 f"Xero refused the call (403 Not Permitted): check {where}that the app has the "
                 "scopes accounting.invoices, accounting.payments, accounting.contacts and "
-                "accounting.settings.read (or accounting.transactions).",
+                "accounting.settings.read (or accounting.transactions)."
             )
-        return super().interpret_response(response_or_exception)
+        return AirbyteTracedException(
+            message=message, internal_message=message, failure_type=FailureType.config_error
+        )
+
+
+def _retry(message: str) -> ErrorResolution:
+    return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
+
+
+def _call(response: requests.Response) -> str:
+    """`PUT /api.xro/2.0/Invoices`: the call, without its query string."""
+    request = response.request
+    return f"{request.method} {urlsplit(request.url or '').path}"
 
 
 class PacedSession(requests.Session):
@@ -126,6 +168,7 @@ class XeroClient:
         authenticator: AuthBase,
         logger: logging.Logger,
         *,
+        network: Network,
         tenant_id: str | None = None,
         pacer: Pacer | None = None,
     ) -> None:
@@ -138,11 +181,13 @@ class XeroClient:
         self.http = HttpClient(
             name="xero",
             logger=logger,
-            error_handler=XeroErrorHandler(logger, "credentials.tenant_id" if tenant_id else None),
+            error_handler=XeroErrorHandler(
+                logger, "credentials.tenant_id" if tenant_id else None, network
+            ),
             session=session,
             authenticator=authenticator,
             backoff_strategy=RetryAfterBackoff(base_seconds=0.5, cap_seconds=30),
-            request_timeout=(10, 120),
+            request_timeout=network.timeouts,
         )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -225,7 +270,7 @@ class XeroClient:
             message = _error_message(answer) if isinstance(answer, dict) else response.text[:500]
             raise AirbyteTracedException(
                 message=f"Xero refused {method} {path} ({response.status_code}): {message}",
-                internal_message=f"{method} {response.url} -> {response.status_code}: {message}",
+                internal_message=f"{method} {path} -> {response.status_code}: {message}",
                 failure_type=FailureType.system_error,
             )
         return answer

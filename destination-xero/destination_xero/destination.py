@@ -23,6 +23,7 @@ from destination_xero.writer import Writer
 from invoice_model.connector.destination import supported_streams
 from invoice_model.connector.entrypoint import ContractDestination
 from invoice_model.connector.messages import Unreadable
+from invoice_model.connector.network import Network
 from invoice_model.contract import PAYMENTS
 
 logger = logging.getLogger("airbyte")
@@ -35,7 +36,7 @@ class DestinationXero(ContractDestination):
         """
         try:
             settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict
-            _, books = connect(settings, logger, verify_tenant=True)
+            _, books = connect(settings, logger, checking=True)
             problems = books.problems(settings, with_payments=False)
         except AirbyteTracedException as error:
             return _failed(error.message or str(error))
@@ -54,7 +55,7 @@ class DestinationXero(ContractDestination):
         settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict, kept whole
         streams = supported_streams(configured_catalog, "destination-xero")
         try:
-            client, books = connect(settings, logger, verify_tenant=False)
+            client, books = connect(settings, logger, checking=False)
         except DailyLimitError as stop:
             raise AirbyteTracedException(
                 message=f"Xero's daily call limit is reached; nothing was written: {stop}",
@@ -70,14 +71,18 @@ class DestinationXero(ContractDestination):
 
 
 def connect(
-    settings: Settings, logger: logging.Logger, *, verify_tenant: bool
+    settings: Settings, logger: logging.Logger, *, checking: bool
 ) -> tuple[XeroClient, Books]:
-    """Sign in, check the tenant (for `check`), and read what writing needs to know."""
-    auth = settings.authenticator()
+    """Sign in, and read what writing needs to know. For `check`, the tenant is checked too,
+    and an unreachable Xero fails at once (`network`)."""
+    network = Network("Xero", checking=checking)
+    auth = settings.authenticator(network)
     settings.sign_in(auth)
-    client = XeroClient(settings.api_url, auth, logger, tenant_id=settings.tenant_id)
-    if verify_tenant:
-        settings.verify_tenant(client.http)
+    client = XeroClient(
+        settings.api_url, auth, logger, network=network, tenant_id=settings.tenant_id
+    )
+    if checking:
+        settings.verify_tenant(client.http, network)
     books = Books.read(client, with_items=settings.invoices.match_items_by_sku)
     return client, books
 

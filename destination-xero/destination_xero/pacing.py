@@ -11,7 +11,9 @@ which limit was hit (`X-Rate-Limit-Problem`) and how long to wait (`Retry-After`
   Xero answers 429 with the wait, and every call holds back until it has passed;
 - on the daily limit, lets nothing out any more: waiting hours is not an option, the sync stops.
 
-The wait is whatever `Retry-After` says, in real seconds, never an assumed 60-second window.
+The wait is whatever `Retry-After` says, in real seconds, never an assumed 60-second window; it
+is told as it begins, against the streams being written (`RateLimitWaits`), and counted with the
+calls for each flush's progress.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 import requests
 
 from invoice_model.connector.http import retry_after_seconds
+from invoice_model.connector.progress import RateLimitWaits
 
 
 class DailyLimitError(Exception):
@@ -33,11 +36,22 @@ class DailyLimitError(Exception):
         super().__init__(f"Xero's daily call limit is reached (Retry-After: {retry_after} s)")
 
 
-class Pacer:
-    """Admission control for calls to one Xero organisation, shared by every worker thread."""
+# How each 429 of Xero's names the limit it hit (`X-Rate-Limit-Problem`).
+LIMITS = {
+    "minute": "Xero's limit of calls a minute",
+    "appminute": "Xero's limit of calls a minute for the app",
+    "concurrent": "Xero's limit of calls in flight",
+}
 
-    def __init__(self, max_in_flight: int = 5) -> None:
+
+class Pacer:
+    """Admission control for calls to one Xero organisation, shared by every worker thread;
+    counts the calls let out, and the waits (`waits`)."""
+
+    def __init__(self, max_in_flight: int = 5, waits: RateLimitWaits | None = None) -> None:
         self.max_in_flight = max_in_flight
+        self.waits = waits or RateLimitWaits("Xero")
+        self.calls = 0
         self._condition = threading.Condition()
         self._in_flight = 0
         self._remaining: int | None = None  # calls the minute window allows, as last told
@@ -65,6 +79,7 @@ class Pacer:
         """Learn from a call's answer (`None` when it got none) and free its slot."""
         with self._condition:
             self._in_flight -= 1
+            self.calls += 1
             if response is not None:
                 self._observe(response)
             self._condition.notify_all()
@@ -88,6 +103,7 @@ class Pacer:
             self._remaining = 0
             if wait:
                 self._paused_until = max(self._paused_until, time.monotonic() + wait)
+                self.waits.waiting(wait, LIMITS.get(problem, "Xero's rate limit"))
             return
         told = response.headers.get("X-MinLimit-Remaining")
         if told is not None and told.strip().isdigit():

@@ -58,6 +58,7 @@ from invoice_model.connector.destination import (
     StopSync,
     Workers,
 )
+from invoice_model.connector.progress import calls_and_waits
 from invoice_model.contract import INVOICES, PAYMENTS
 
 # Invoices of this run that were not written, remembered for the payments that follow them.
@@ -79,6 +80,8 @@ class Writer(RecordWriter):
     ) -> None:
         super().__init__(fail_on_invalid_record=settings.fail_on_invalid_record, streams=streams)
         self.settings = settings
+        self.pacer = client.pacer
+        self.waits = client.pacer.waits
         self.workers = Workers(MAX_IN_FLIGHT, "xero")
         self.run = self.workers.run
         self.contacts = ContactDirectory(client, settings.contacts, self.run)
@@ -116,6 +119,9 @@ class Writer(RecordWriter):
 
     def fit(self, stream: str, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         return fit(stream, record, self.settings.invoices)
+
+    def usage(self) -> str:
+        return calls_and_waits(self.system, self.pacer.calls, self.pacer.waits.seconds)
 
     def close(self) -> None:
         self.workers.shutdown()

@@ -116,14 +116,23 @@ def test_retry_after_in_seconds_and_as_a_date():
     assert retry_after_seconds(_response({})) is None
 
 
-def test_backoff_obeys_retry_after_else_grows_with_jitter_up_to_the_cap():
+def test_backoff_of_a_429_obeys_retry_after_else_grows_with_jitter_up_to_the_cap():
     strategy = RetryAfterBackoff(base_seconds=1, cap_seconds=8)
     assert strategy.backoff_time(_response({"Retry-After": "42"}), 1) == 42
     assert strategy.backoff_time(_response({"Retry-After": "0"}), 1) > 0
     for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
         waits = [strategy.backoff_time(_response({}), attempt) for _ in range(50)]
         assert all(ceiling / 2 <= w <= ceiling for w in waits)
-    assert 0.5 <= strategy.backoff_time(requests.ConnectionError(), 1) <= 1
+
+
+def test_backoff_waits_for_rate_limits_only():
+    """The CDK words every wait a strategy asks for as a rate limit: a 5xx or a call without an
+    answer gets none from it, and is retried with the CDK's own backoff, worded as an error."""
+    strategy = RetryAfterBackoff(base_seconds=1, cap_seconds=8)
+    unavailable = _response({"Retry-After": "5"})
+    unavailable.status_code = 503
+    assert strategy.backoff_time(unavailable, 1) is None
+    assert strategy.backoff_time(requests.ConnectionError(), 1) is None
 
 
 def test_basic_auth_header():

@@ -41,7 +41,7 @@ class SourceKeap(ContractSource):
         (credential, start point) is a failed check with Keap's reason. A start point resolved
         to another invoice than the one given passes, saying so."""
         try:
-            invoices = Invoices(self._sync_context(config))
+            invoices = Invoices(self._sync_context(config, checking=True))
             start = invoices.context.account.start_point(invoices.get)
             invoices.get("orders", {"page_size": 1}, "orders")
         except AirbyteTracedException as error:
@@ -75,14 +75,18 @@ class SourceKeap(ContractSource):
         """Once Keap's daily quota is spent, every further call would be refused too."""
         return self._context is not None and self._context.usage.spent_daily is not None
 
-    def _sync_context(self, config: Mapping[str, Any]) -> SyncContext:
+    @property
+    def unreachable(self) -> bool:
+        return self._context is not None and self._context.credential.network.given_up
+
+    def _sync_context(self, config: Mapping[str, Any], *, checking: bool = False) -> SyncContext:
         keap_config = KeapConfig.parse(config)
         # OAuth writes rotated tokens back into the config it was given, which the CDK then
         # emits as a control message: hand it the caller's own mapping.
         mutable: MutableMapping[str, Any] = config  # type: ignore[assignment]
         self._context = SyncContext(
             account=Account(keap_config),
-            credential=credential(mutable, keap_config.token_url),
+            credential=credential(mutable, keap_config.token_url, checking=checking),
             with_invoices=Invoices.name in self._selected,
             invoices_cursor=self._invoices_cursor,
             with_payments=Payments.name in self._selected,

@@ -37,6 +37,7 @@ from invoice_model.connector.keap.http import (
 )
 from invoice_model.connector.keap.lists import PAGE_SIZE, keap_filter
 from invoice_model.connector.keap.sync_marker import marker_value
+from invoice_model.connector.progress import log_page
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
@@ -113,6 +114,7 @@ class KeapStream(HttpStream, ABC):
             is_oauth=credential.is_oauth,
             credential_field=credential.field,
             uses=USES,
+            network=credential.network,
         )
 
     def get_backoff_strategy(self) -> KeapBackoff:
@@ -135,8 +137,13 @@ class KeapStream(HttpStream, ABC):
         error naming the endpoint."""
         url = self.url_base + path + (f"?{query_string(params)}" if params else "")
         with credential_errors(self.context.credential):
-            _, response = self._http_client.send_request("GET", url, request_kwargs={})
+            _, response = self._http_client.send_request(
+                "GET", url, request_kwargs={"timeout": self.context.credential.network.timeouts}
+            )
         return json_object(response, items)
+
+    def request_kwargs(self, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
+        return {"timeout": self.context.credential.network.timeouts}
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,7 @@ class OrderPages(KeapStream, ABC):
         self._next_token: str | None = None
         self._done = False
         self._stopped = False  # ended short of the orders listed (see `Coverage`)
+        self._emitted = 0
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -274,11 +282,21 @@ class OrderPages(KeapStream, ABC):
         self._done = self._next_token is None
         listed = body.get("orders") or []
         orders = self._wanted([*earlier, *listed])
-        if orders:
-            yield from self._records(orders, position)
+        for record in self._records(orders, position) if orders else ():
+            self._emitted += 1
+            yield record
         if listed and not self._stopped:
             self._read_through(listed[-1], position)
         self._page_state = self._state_of(position)
+        log_page(
+            self.logger,
+            self.name,
+            page=(stream_slice or {}).get("page", 1),
+            asked=self._asked(),
+            read=len(earlier) + len(listed),
+            records=self._emitted,
+            cursor=position.position,
+        )
 
     def request_params(
         self,
@@ -324,6 +342,12 @@ class OrderPages(KeapStream, ABC):
         self._page_state = self._state_of(self._position)
         self._next_token = None
         self._done = self._stopped = False
+        self._emitted = 0
+
+    def _asked(self) -> str:
+        """What the pages ask Keap for, for the progress of each."""
+        since = f" from {self._read_from}" if self._read_from else ""
+        return f"orders by {self._query.keap_field}{since}"
 
     def _earlier_orders(self) -> list[Mapping[str, Any]]:
         """When the read starts where the start point does: the orders it admits that the read

@@ -11,6 +11,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from invoice_model.connector.network import Network
 from invoice_model.connector.source import ContractSource, DailyLimitReached
 from source_xero.config import read_settings
 from source_xero.contacts import ContactBook
@@ -28,6 +29,10 @@ class SourceXero(ContractSource):
     def daily_limit_reached(self) -> bool:
         return self._context is not None and self._context.daily_limit is not None
 
+    @property
+    def unreachable(self) -> bool:
+        return self._context is not None and self._context.network.given_up
+
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, str | None]:
@@ -35,7 +40,7 @@ class SourceXero(ContractSource):
         names, and reads one invoice; a refusal the user can fix is a failed check saying how,
         and so is Xero's daily limit, saying when Xero allows calls again."""
         try:
-            context = self._sync_context(config)
+            context = self._sync_context(config, checking=True)
             context.settings.sign_in(context.authenticator)
             invoices = Invoices(context)
             invoices.verify_tenant()
@@ -53,10 +58,13 @@ class SourceXero(ContractSource):
         context = self._sync_context(config)
         return [Contacts(context), Invoices(context), Payments(context)]
 
-    def _sync_context(self, config: Mapping[str, Any]) -> SyncContext:
+    def _sync_context(self, config: Mapping[str, Any], *, checking: bool = False) -> SyncContext:
         # OAuth writes rotated tokens back into the config it was given, which the CDK then
         # emits as a control message: hand it the caller's own mapping.
         mutable: MutableMapping[str, Any] = config  # type: ignore[assignment]
         settings = read_settings(mutable)
-        self._context = SyncContext(settings, settings.authenticator(), ContactBook())
+        network = Network("Xero", checking=checking)
+        self._context = SyncContext(
+            settings, network, settings.authenticator(network), ContactBook()
+        )
         return self._context

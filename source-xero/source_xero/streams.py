@@ -17,16 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from airbyte_cdk.models import (
-    AirbyteEstimateTraceMessage,
-    AirbyteMessage,
-    AirbyteTraceMessage,
-    EstimateType,
-    FailureType,
-    SyncMode,
-    TraceType,
-    Type,
-)
+from airbyte_cdk.models import AirbyteMessage, FailureType, SyncMode
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
@@ -37,7 +28,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from invoice_model import INVOICES, PAYMENTS
 from invoice_model.connector.catalog import airbyte_schema
 from invoice_model.connector.config import config_error
-from invoice_model.connector.http import retry_after_seconds
+from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
+from invoice_model.connector.network import Network
+from invoice_model.connector.progress import log_page, row_estimate
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.connector.source import DailyLimitReached
 from invoice_model.connector.xero.access import READ_SCOPES, TENANT_HEADER
@@ -46,12 +39,10 @@ from invoice_model.dates import format_datetime, utc_now
 from source_xero import records
 from source_xero.config import Settings
 from source_xero.contacts import ContactBook
-from source_xero.errors import RateLimitBackoff, XeroErrorHandler
+from source_xero.errors import XeroErrorHandler
 from source_xero.paging import PAGE_SIZE, ChangedPages, PageRequest
 
-BACKOFF = RateLimitBackoff(base_seconds=1.0, cap_seconds=60.0)
-# Connect and read timeouts: a page of 1,000 invoices is a few megabytes.
-TIMEOUT = (10, 120)
+BACKOFF = RetryAfterBackoff(base_seconds=1.0, cap_seconds=60.0)
 # The CDK asks for a stream's schema for every record it emits: build each once.
 _INVOICES_SCHEMA = airbyte_schema(INVOICES.json_schema)
 _PAYMENTS_SCHEMA = airbyte_schema(PAYMENTS.json_schema)
@@ -63,6 +54,7 @@ class SyncContext:
     and whether Xero's daily limit has ended the sync."""
 
     settings: Settings
+    network: Network
     authenticator: AbstractOauth2Authenticator
     contacts: ContactBook
     daily_limit: DailyLimitReached | None = None
@@ -84,9 +76,9 @@ class XeroStream(HttpStream, ABC):
         return self.context.settings.api_url + "/"
 
     def get_error_handler(self) -> XeroErrorHandler:
-        return XeroErrorHandler()
+        return XeroErrorHandler(self.context.network)
 
-    def get_backoff_strategy(self) -> RateLimitBackoff:
+    def get_backoff_strategy(self) -> RetryAfterBackoff:
         return BACKOFF
 
     def get_error_display_message(self, exception: BaseException) -> str | None:
@@ -113,7 +105,7 @@ class XeroStream(HttpStream, ABC):
             _, response = self._http_client.send_request(
                 "GET",
                 self.url_base + path,
-                request_kwargs={"timeout": TIMEOUT},
+                request_kwargs={"timeout": self.context.network.timeouts},
                 headers=request_headers,
                 params=dict(params or {}),
             )
@@ -122,13 +114,15 @@ class XeroStream(HttpStream, ABC):
     def verify_tenant(self) -> None:
         """An OAuth2 app's organisation is one it is connected to (see `XeroAccess`)."""
         with self._sign_in_errors():
-            self.context.settings.verify_tenant(self._http_client)
+            self.context.settings.verify_tenant(self._http_client, self.context.network)
 
     def answers(self, response: requests.Response) -> Mapping[str, Any]:
         """Xero's answer, if it is one to go on with; else the error it means for the user."""
         call = f"{response.request.method} {urlsplit(response.request.url).path}"
         if is_daily_limit(response):
             raise self._daily_limit(response)
+        if response.status_code == 401:  # refused again after a refresh
+            raise self.context.settings.rejected()
         if response.status_code == 403:
             settings = self.context.settings
             where = f"'{settings.tenant_field}' and " if settings.tenant_field else ""
@@ -250,20 +244,21 @@ class ChangedRecords(XeroStream, ABC):
             )
         self._page_number += 1
         if self._page_number == 1 and request.before is None:
-            yield self._estimate(body)
+            # How many records changed since the read started, as Xero's first page counts them.
+            yield row_estimate(self.name, int((body.get("pagination") or {}).get("itemCount") or 0))
         for record in self.records(self._new(items, position)):
             self._emitted += 1
             yield record
         pages.answered(request, len(items), body.get("pagination") or {}, body["DateTimeUTC"])
         self._page_state = position.as_state()
-        self.logger.info(
-            "%s: page %s (%s): %s read; %s records so far; cursor at %s",
+        log_page(
+            self.logger,
             self.name,
-            self._page_number,
-            request.describe(),
-            f"{len(items):,}",
-            f"{self._emitted:,}",
-            position.position or "the start",
+            page=self._page_number,
+            asked=request.describe(),
+            read=len(items),
+            records=self._emitted,
+            cursor=position.position,
         )
 
     def filters(self, request: PageRequest) -> dict[str, Any]:
@@ -296,20 +291,6 @@ class ChangedRecords(XeroStream, ABC):
     @abstractmethod
     def records(self, items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
         """The records of a page's new or changed items (those the config wants)."""
-
-    def _estimate(self, body: Mapping[str, Any]) -> AirbyteMessage:
-        """How many records changed since the read started, as Xero's first page counts them."""
-        count = int((body.get("pagination") or {}).get("itemCount") or 0)
-        return AirbyteMessage(
-            type=Type.TRACE,
-            trace=AirbyteTraceMessage(
-                type=TraceType.ESTIMATE,
-                emitted_at=utc_now().timestamp() * 1000,
-                estimate=AirbyteEstimateTraceMessage(
-                    name=self.name, type=EstimateType.STREAM, row_estimate=count
-                ),
-            ),
-        )
 
 
 class Invoices(ChangedRecords):

@@ -105,7 +105,7 @@ def test_dropped_connections_and_5xx_are_retried_and_not_called_rate_limits(xero
     assert len(run.ids("invoices")) == 3
     retries = [line for line in run.logs() if "retryable error" in line]
     assert any("Xero could not be reached" in line for line in retries)
-    assert any("Xero answered 503; retrying" in line for line in retries)
+    assert any("Xero answered GET /api.xro/2.0/Payments with 503" in line for line in retries)
     assert not any("rate limit" in line.lower() for line in run.logs())
 
 

@@ -55,6 +55,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model.connector.intake import Intake
 from invoice_model.connector.messages import Unreadable
+from invoice_model.connector.progress import RateLimitWaits
 from invoice_model.contract import INVOICES, PAYMENTS
 
 FLUSH_RECORDS = 1_000
@@ -163,11 +164,14 @@ class RecordWriter(ABC):
     """One run of `write` (see the module docstring): its buffer, its tally and its notices.
 
     `system` names the destination in messages ("Keap"); `source_written_here` is the source
-    whose records are never written back to where they came from ("keap").
+    whose records are never written back to where they came from ("keap"); `waits`, the run's
+    waits for the destination's rate limits, told against the streams of the flush being
+    committed.
     """
 
     system: str
     source_written_here: str
+    waits: RateLimitWaits | None = None
 
     def __init__(
         self,
@@ -207,9 +211,10 @@ class RecordWriter(ABC):
         """A valid record fitted to what the destination keeps, and a note for each change."""
         return record, []
 
+    @abstractmethod
     def usage(self) -> str:
-        """Calls spent and time waited so far, for the progress of each flush."""
-        return ""
+        """Calls spent and time waited for rate limits so far, for the progress of each flush
+        (`progress.calls_and_waits`)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -281,6 +286,8 @@ class RecordWriter(ABC):
                 chosen[stream][record_id] = examined.record
                 self._keys[(stream, record_id)] = key
                 offered.pop((stream, record_id), None)
+        if self.waits is not None:
+            self.waits.writing(stream for stream, found in chosen.items() if found)
         try:
             self.commit(
                 list(chosen[INVOICES.name].values()), list(chosen[PAYMENTS.name].values()), notices
@@ -291,10 +298,9 @@ class RecordWriter(ABC):
             raise
         yield from (log(Level.WARN, str(notice)) for notice in notices)
         done = self._flush_tally.summary(zeros=False)
-        usage = self.usage()
         again = f" and {len(offered):,} that waited" if offered else ""
         progress = f"{self.system}: flushed {len(records):,} records{again} ({done})"
-        yield log(Level.INFO, progress + (f"; {usage}" if usage else ""))
+        yield log(Level.INFO, f"{progress}; {self.usage()}")
         if self.fail_on_invalid_record and self.rejections:
             raise rejections_error(self.rejections, self.system)
         yield from self._release()

@@ -1,8 +1,10 @@
-"""How long to wait before retrying, as the API says (`Retry-After`) or exponentially with jitter.
+"""How long to wait for a rate limit: as the API says (`Retry-After`), or exponentially with jitter.
 
-The CDK waits `backoff_time + 1` seconds for a value returned here, and falls back to its own
-slow exponential (5 s, 10 s, 20 s ...) when a strategy returns None; this strategy always answers,
-so waits stay as short as the server allows.
+A strategy answers for rate limits (429) only. The CDK words every wait a strategy asks for as a
+rate limit ("Rate limit exceeded. Retrying in ..."), so a 5xx or a call without an answer gets
+no wait from here: the CDK retries it with its own exponential backoff (1, 2, 4 ... seconds),
+logged as the error it is (`network` bounds how long a run goes on without answers). The CDK
+waits `backoff_time + 1` seconds for a value returned here.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def retry_after_seconds(response: requests.Response) -> float | None:
 
 
 class RetryAfterBackoff(BackoffStrategy):
-    """`Retry-After` when the server sends it, else `base x 2^attempt` with full jitter, capped."""
+    """For a 429: `Retry-After` when the server sends it, else `base x 2^attempt` with full
+    jitter, capped. Nothing for anything else (see the module docstring)."""
 
     def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 60.0) -> None:
         self.base_seconds = base_seconds
@@ -42,9 +45,12 @@ class RetryAfterBackoff(BackoffStrategy):
         response_or_exception: requests.Response | requests.RequestException | None,
         attempt_count: int,
     ) -> float | None:
-        if isinstance(response_or_exception, requests.Response):
-            told = retry_after_seconds(response_or_exception)
-            if told is not None:
-                return told or 0.001  # 0 would mean "no value" to the CDK
+        if not isinstance(response_or_exception, requests.Response) or (
+            response_or_exception.status_code != 429
+        ):
+            return None  # not a rate limit: the CDK's own backoff, worded as the error it is
+        told = retry_after_seconds(response_or_exception)
+        if told is not None:
+            return told or 0.001  # 0 would mean "no value" to the CDK
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt_count - 1))
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not cryptography)

@@ -1,12 +1,13 @@
 """What every source of the project adds to the CDK's `AbstractSource`: `check` says its reason
-(or, passing, its note) as written, and a sync that meets the API's daily call limit stops after
-its last saved state and ends as a transient error saying when calls are allowed again, so the
-platform retries it then and the next sync resumes where this one stopped.
+(or, passing, its note) as written, an API that cannot be reached included; and a sync that meets
+the API's daily call limit, or gives up on reaching it (`network`), stops after its last saved
+state and ends as a transient error saying why, so the platform retries it and the next sync
+resumes where this one stopped.
 
 `AbstractSource` goes on with the next stream after a failed one, and ends a sync with failed
-streams as a config error, which the platform does not retry. Once the day's calls are spent
-every further stream would fail the same way, and the failure is not the user's to fix:
-`ContractSource` stops at the first such failure and keeps the failure transient.
+streams as a config error, which the platform does not retry. Once the day's calls are spent, or
+the API cannot be reached, every further stream would fail the same way, and the failure is not
+the user's to fix: `ContractSource` stops at the first such failure and keeps it transient.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
+    AirbyteErrorTraceMessage,
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
@@ -28,6 +30,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from invoice_model.connector.network import Unreachable
 from invoice_model.dates import format_datetime, utc_now
 
 
@@ -50,9 +53,9 @@ class DailyLimitReached(AirbyteTracedException):
 
 
 class ContractSource(AbstractSource):
-    """An `AbstractSource` whose check reports its message as written, and which stops
-    at the first stream the daily limit ends, ending the sync as a transient error when that is
-    the only kind of failure it had."""
+    """An `AbstractSource` whose check reports its message as written, and which stops at the
+    first stream the daily limit or an unreachable API ends, ending the sync as a transient
+    error when that is the only kind of failure it had."""
 
     @property
     def daily_limit_reached(self) -> bool:
@@ -60,13 +63,21 @@ class ContractSource(AbstractSource):
         return False
 
     @property
+    def unreachable(self) -> bool:
+        """Whether this sync gave up on reaching the API."""
+        return False
+
+    @property
     def stop_sync_on_stream_failure(self) -> bool:
-        return self.daily_limit_reached
+        return self.daily_limit_reached or self.unreachable
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         # AbstractSource reports the repr() of the message; the user should read it as written.
         # A check that passes may say something too (how a start point was resolved).
-        succeeded, message = self.check_connection(logger, config)
+        try:
+            succeeded, message = self.check_connection(logger, config)
+        except Unreachable as error:
+            succeeded, message = False, error.message
         status = Status.SUCCEEDED if succeeded else Status.FAILED
         return AirbyteConnectionStatus(status=status, message=message)
 
@@ -77,13 +88,28 @@ class ContractSource(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        failure_types: list[FailureType] = []
+        failures: dict[str, AirbyteErrorTraceMessage] = {}
         try:
             for message in super().read(logger, config, catalog, state):
-                if message.type == Type.TRACE and message.trace.error is not None:
-                    failure_types.append(message.trace.error.failure_type)
+                error = message.trace.error if message.type == Type.TRACE else None
+                if error is not None:
+                    stream = error.stream_descriptor.name if error.stream_descriptor else ""
+                    failures.setdefault(stream, error)
                 yield message
         except AirbyteTracedException as error:
-            if failure_types and all(t == FailureType.transient_error for t in failure_types):
+            if failures:  # AbstractSource's summary, after each stream's own error
+                error.message = error.internal_message = _summary(failures)
+            if failures and {f.failure_type for f in failures.values()} == {
+                FailureType.transient_error
+            }:
                 error.failure_type = FailureType.transient_error
             raise
+
+
+def _summary(failures: dict[str, AirbyteErrorTraceMessage]) -> str:
+    """The sync's last error: the first failed stream's, naming the others (AbstractSource's
+    repeats every stream's error, and grows with the streams)."""
+    first, *others = failures
+    also = [name for name in others if name]
+    more = f" Streams {', '.join(also)} failed too; each one's error says why." if also else ""
+    return f"{failures[first].message}{more}"

@@ -24,9 +24,6 @@ from typing import Any, cast
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.requests_native_auth import (
-    SingleUseRefreshTokenOauth2Authenticator,
-)
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_token import (
     AbstractHeaderAuthenticator,
 )
@@ -35,7 +32,12 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.auth import AuthBase
 
 from invoice_model.connector.config import config_error
-from invoice_model.connector.oauth import basic_auth_header, rotating_refresh_token_authenticator
+from invoice_model.connector.network import Network, cause
+from invoice_model.connector.oauth import (
+    RotatingRefreshTokenAuthenticator,
+    basic_auth_header,
+    rotating_refresh_token_authenticator,
+)
 
 API_KEY_HEADER = "X-Keap-API-Key"
 # Keap answers a spent or unknown refresh token with `invalid_request` ("Invalid Refresh Token").
@@ -46,7 +48,6 @@ CREDENTIAL_PROBE = {
     "code": "keap-connector-credential-check",
     "redirect_uri": "https://localhost/keap-connector-credential-check",
 }
-PROBE_TIMEOUT = (10, 20)
 
 logger = logging.getLogger("airbyte")
 
@@ -66,8 +67,8 @@ class ApiKeyAuthenticator(AbstractHeaderAuthenticator):
         return self._api_key
 
 
-class KeapOAuth2Authenticator(SingleUseRefreshTokenOauth2Authenticator):
-    """The CDK's rotating-token authenticator; a refused refresh names the field to fix."""
+class KeapOAuth2Authenticator(RotatingRefreshTokenAuthenticator):
+    """The kit's rotating-token authenticator; a refused refresh names the field to fix."""
 
     connector = "connector"  # the word the refusal uses: "re-authenticate the <connector>"
 
@@ -110,10 +111,13 @@ class KeapOAuth2Authenticator(SingleUseRefreshTokenOauth2Authenticator):
                     ),
                     "Accept": "application/json",
                 },
-                timeout=PROBE_TIMEOUT,
+                timeout=self.network.timeouts,
             )
         except requests.RequestException as error:
-            logger.info("Could not ask Keap whether it accepts the client credentials: %s", error)
+            logger.info(
+                "Could not ask Keap whether it accepts the client credentials: %s",
+                cause(error, self.network.timeouts),
+            )
             return None
         if answer.status_code == 401:
             return False
@@ -129,6 +133,7 @@ class Credential:
     authenticator: AuthBase
     field: str
     is_oauth: bool
+    network: Network  # the run's calls that got no answer, token refreshes included
     connector: str = "source"
 
     def rejected(self, detail: str) -> Exception:
@@ -158,10 +163,16 @@ def credential_errors(credential: Credential) -> Iterator[None]:
 
 
 def credential(
-    config: MutableMapping[str, Any], token_url: str, connector: str = "source"
+    config: MutableMapping[str, Any],
+    token_url: str,
+    connector: str = "source",
+    *,
+    checking: bool = False,
 ) -> Credential:
     """The authenticator for `config["credentials"]`; OAuth updates that mapping in place.
-    `connector` ("source", "destination") is how refusals name what to re-authenticate."""
+    `connector` ("source", "destination") is how refusals name what to re-authenticate;
+    `checking`: for a run of `check` (`network`)."""
+    network = Network("Keap", checking=checking)
     credentials = config.get("credentials")
     if not isinstance(credentials, Mapping):
         raise config_error("credentials", "choose OAuth2.0 or API key")
@@ -169,7 +180,9 @@ def credential(
     if auth_type == "api_key":
         api_key = _required(credentials, "api_key")
         add_to_secrets(api_key)
-        return Credential(ApiKeyAuthenticator(api_key), "credentials.api_key", False, connector)
+        return Credential(
+            ApiKeyAuthenticator(api_key), "credentials.api_key", False, network, connector
+        )
     if auth_type in ("oauth2.0", None) and "refresh_token" in credentials:
         for name in ("client_id", "client_secret", "refresh_token"):
             add_to_secrets(_required(credentials, name))
@@ -178,12 +191,13 @@ def credential(
             rotating_refresh_token_authenticator(
                 config,
                 token_url,
+                network,
                 rejected_error_values=REJECTED_REFRESH_ERRORS,
                 authenticator=KeapOAuth2Authenticator,
             ),
         )
         authenticator.connector = connector
-        return Credential(authenticator, "credentials.refresh_token", True, connector)
+        return Credential(authenticator, "credentials.refresh_token", True, network, connector)
     raise config_error("credentials.auth_type", f"{auth_type!r} is not 'oauth2.0' or 'api_key'")
 
 

@@ -1,21 +1,25 @@
 """What to do with each answer from Keap: go on, wait and retry, refresh the token, hand it back to
 the caller, or stop with an error the user can act on.
 
-- 401: with OAuth, refresh the access token once and retry (the token may have expired early);
-  then, or with an API key at once, a config error naming the credential (the caller words it).
+- 401: with OAuth, refresh the access token once per request and retry (the token may have
+  expired early); then, or with an API key at once, a config error naming the credential (the
+  caller words it).
 - 403: the credential is good but its Keap user may not see or change what was asked: a config
   error with Keap's reason, naming what the user needs access to.
 - 429: Keap throttles per second (spike arrest), per minute and per day, and sends no
   `Retry-After`. A spike arrest or per-minute throttle is waited out with exponential backoff.
   When the headers say the daily quota is spent, waiting would take hours: the sync ends with a
   transient error after its last checkpoint, saying when the quota resets.
-- 408, 5xx and dropped connections: retried with backoff; except, for a client that writes
-  (`answers_refusals`), those of a `POST`, which Keap may have carried out before its answer was
-  lost: they come back to the caller, which looks before it writes again (Keap has no
-  idempotency keys).
+- 408, 5xx and calls that get no answer: retried with the CDK's backoff, a run without answers
+  for as long as its `network` allows; except, for a client that writes (`answers_refusals`),
+  those of a `POST`, which Keap may have carried out before its answer was lost: they come back
+  to the caller, which looks before it writes again (Keap has no idempotency keys).
 - 400, 404, 409, 422: for a client that writes, handed back to the caller, which reads Keap's
   reason (a record Keap refuses is rejected on its own); for one that reads, the sync stops with
   Keap's message and the endpoint that gave it.
+
+An answer that ends the run is raised here, as an error in the user's words: the CDK's own
+would carry the URL as sent (kilobytes, with an ID list) and the response headers.
 
 `KeapUsage` keeps what a sync spent and waited: calls, seconds waited for Keap's limits, the
 allowances Keap's headers last reported and whether the daily quota is spent.
@@ -36,6 +40,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ErrorResolution,
     ResponseAction,
 )
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model.connector.config import config_error
 from invoice_model.connector.keap.throttle import (
@@ -44,6 +49,8 @@ from invoice_model.connector.keap.throttle import (
     next_utc_midnight,
     spent_daily_allowance,
 )
+from invoice_model.connector.network import Network
+from invoice_model.connector.oauth import RefreshOnce
 from invoice_model.dates import format_datetime
 
 # Enough waits (1, 2, 4 ... capped at 60 s) to outlast Keap's one-minute throttle window.
@@ -76,9 +83,9 @@ class KeapUsage:
             with self._lock:
                 self.waited += seconds
 
-    def daily_quota_spent(self, spent: Allowance) -> ErrorResolution:
+    def daily_quota_spent(self, spent: Allowance) -> AirbyteTracedException:
         self.spent_daily = spent
-        return _fail(FailureType.transient_error, self.quota_message())
+        return _stop(FailureType.transient_error, self.quota_message())
 
     @property
     def resumes_at(self) -> dt.datetime | None:
@@ -111,11 +118,14 @@ class KeapErrorHandler(ErrorHandler):
         is_oauth: bool,
         credential_field: str,
         uses: str,
+        network: Network,
         answers_refusals: bool = False,
         reports_throttling: bool = True,
     ) -> None:
         self._logger = logger
         self._usage = usage
+        self._network = network
+        self._refreshes = RefreshOnce()
         self._is_oauth = is_oauth
         self._credential_field = credential_field
         self._uses = uses
@@ -135,12 +145,13 @@ class KeapErrorHandler(ErrorHandler):
     ) -> ErrorResolution:
         if not isinstance(response_or_exception, requests.Response):
             self._usage.observe(None)
-            message = f"Keap could not be reached: {response_or_exception}"
+            message = self._network.failed(response_or_exception)  # raises when it gives up
             if self._answers_refusals and _method(response_or_exception) == "POST":
                 return ErrorResolution(ResponseAction.IGNORE, None, message)
             return _retry(message)
         response = response_or_exception
         self._usage.observe(response)
+        self._network.answered()
         if response.ok:
             return ErrorResolution(ResponseAction.SUCCESS)
         return self._unsuccessful(response)
@@ -158,33 +169,32 @@ class KeapErrorHandler(ErrorHandler):
             return ErrorResolution(ResponseAction.IGNORE, None, said)
         if _transient(status):
             return _retry(said)
-        return _fail(FailureType.system_error, said)
+        raise _stop(FailureType.system_error, said)
 
     def _refused(self, response: requests.Response, said: str) -> ErrorResolution:
         """The credential was refused (401: an OAuth access token may just have expired early),
         or its user may not do what was asked (403)."""
         if response.status_code == 403:
-            return self._forbidden(response, said)
-        if self._is_oauth:
+            raise self._forbidden(response, said)
+        if self._is_oauth and self._refreshes.first_refusal(response):
             return ErrorResolution(
                 ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error, said
             )
-        return _fail(FailureType.config_error, said)
+        raise _stop(FailureType.config_error, said)
 
-    def _forbidden(self, response: requests.Response, said: str) -> ErrorResolution:
+    def _forbidden(self, response: requests.Response, said: str) -> AirbyteTracedException:
         """Signed in, but the credential's user may not do what was asked."""
-        error = config_error(
+        return config_error(
             self._credential_field,
             f"{said}. The Keap user of this credential needs access to {resource(response)} "
             f"(the connector {self._uses}); grant it in Keap, or use a credential of a user who "
             "has it",
         )
-        return _fail(FailureType.config_error, error.message or said)
 
     def _throttled(self, response: requests.Response, said: str) -> ErrorResolution:
         spent = spent_daily_allowance(response.headers)
         if spent is not None:
-            return self._usage.daily_quota_spent(spent)
+            raise self._usage.daily_quota_spent(spent)
         # RATE_LIMITED has the CDK report the wait as the status of a stream named after the
         # client; a client serving no single stream (a destination) reports its waits itself.
         action = ResponseAction.RATE_LIMITED if self._reports_throttling else ResponseAction.RETRY
@@ -195,8 +205,11 @@ def _retry(message: str) -> ErrorResolution:
     return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
 
 
-def _fail(failure_type: FailureType, message: str) -> ErrorResolution:
-    return ErrorResolution(ResponseAction.FAIL, failure_type, message)
+def _stop(failure_type: FailureType, message: str) -> AirbyteTracedException:
+    """The error that ends the run (see the module docstring)."""
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=failure_type
+    )
 
 
 def _transient(status: int) -> bool:

@@ -22,6 +22,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model.connector.http import RetryAfterBackoff
 from invoice_model.connector.keap.errors import KeapUsage
+from invoice_model.connector.progress import RateLimitWaits
 
 DEFAULT_API_URL = "https://api.infusionsoft.com"
 REST_PATH = "/crm/rest/v2"
@@ -58,11 +59,14 @@ class SpikeArrestBudget(APIBudget):
 
 
 class KeapBackoff(RetryAfterBackoff):
-    """Exponential backoff with jitter (Keap sends no `Retry-After`); waits on 429 are counted."""
+    """Exponential backoff with jitter (Keap sends no `Retry-After`); waits on 429 are counted,
+    and told by `waits` when given (a destination's: a source's HTTP client serves one stream,
+    whose status the CDK reports)."""
 
-    def __init__(self, usage: KeapUsage) -> None:
+    def __init__(self, usage: KeapUsage, waits: RateLimitWaits | None = None) -> None:
         super().__init__(base_seconds=1.0, cap_seconds=60.0)
         self.usage = usage
+        self.waits = waits
 
     def backoff_time(
         self,
@@ -70,12 +74,10 @@ class KeapBackoff(RetryAfterBackoff):
         attempt_count: int,
     ) -> float | None:
         wait = super().backoff_time(response_or_exception, attempt_count)
-        throttled = (
-            isinstance(response_or_exception, requests.Response)
-            and response_or_exception.status_code == 429
-        )
-        if throttled and wait is not None:
+        if wait is not None:  # a 429: the only answer waited for here
             self.usage.note_wait(wait + CDK_EXTRA_WAIT)
+            if self.waits is not None:
+                self.waits.waiting(wait + CDK_EXTRA_WAIT, "Keap's rate limit (429)")
         return wait
 
 

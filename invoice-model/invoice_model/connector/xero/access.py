@@ -30,14 +30,18 @@ from typing import Any
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
-from airbyte_cdk.sources.streams.http.requests_native_auth import Oauth2Authenticator
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_oauth import (
     AbstractOauth2Authenticator,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from invoice_model.connector.config import base_url, config_error
-from invoice_model.connector.oauth import basic_auth_header, rotating_refresh_token_authenticator
+from invoice_model.connector.network import Network
+from invoice_model.connector.oauth import (
+    ClientCredentialsAuthenticator,
+    basic_auth_header,
+    rotating_refresh_token_authenticator,
+)
 
 DEFAULT_API_BASE_URL = "https://api.xero.com"
 DEFAULT_IDENTITY_BASE_URL = "https://identity.xero.com"
@@ -86,13 +90,14 @@ class XeroAccess:
             return "credentials.refresh_token"
         return "credentials.client_secret"
 
-    def authenticator(self) -> AbstractOauth2Authenticator:
+    def authenticator(self, network: Network) -> AbstractOauth2Authenticator:
+        """The sign-in of the config; its token refreshes count against `network`."""
         if self.auth_type == OAUTH2_APP:
             return rotating_refresh_token_authenticator(
-                self.config, self.token_url, rejected_error_values=_REJECTIONS
+                self.config, self.token_url, network, rejected_error_values=_REJECTIONS
             )
         credentials = self.config["credentials"]
-        return Oauth2Authenticator(
+        signed_in = ClientCredentialsAuthenticator(
             token_refresh_endpoint=self.token_url,
             client_id=credentials["client_id"],
             client_secret=credentials["client_secret"],
@@ -108,6 +113,8 @@ class XeroAccess:
             refresh_token_error_key="error",  # noqa: S106 (a JSON key, not a secret)
             refresh_token_error_values=_REJECTIONS,
         )
+        signed_in.network = network
+        return signed_in
 
     def sign_in(self, auth: AbstractOauth2Authenticator) -> None:
         """Get an access token now, so that bad credentials fail as a config error naming the
@@ -137,14 +144,14 @@ class XeroAccess:
             advice = "Xero rejected the Custom Connection's client ID and secret"
         return config_error(self.credential_field, advice)
 
-    def verify_tenant(self, http: HttpClient) -> None:
+    def verify_tenant(self, http: HttpClient, network: Network) -> None:
         """For an OAuth2 app: the organisation the config names is one the app is connected to
         (Xero's identity `GET /connections`); a config error listing those it is connected to
         otherwise. A Custom Connection has no tenant to check.
         """
         if not self.tenant_id:
             return
-        tenants = connections(http, self.connections_url)
+        tenants = self._connections(http, network)
         if self.tenant_id.lower() not in {str(t.get("tenantId")).lower() for t in tenants}:
             names = ", ".join(f"{t.get('tenantName')} ({t.get('tenantId')})" for t in tenants)
             raise config_error(
@@ -152,6 +159,21 @@ class XeroAccess:
                 f"the app is not connected to organisation {self.tenant_id}; "
                 f"it is connected to: {names or 'none'}",
             )
+
+    def _connections(self, http: HttpClient, network: Network) -> list[dict[str, Any]]:
+        """The organisations the token may reach (Xero's identity `GET /connections`)."""
+        _, response = http.send_request(
+            "GET", self.connections_url, request_kwargs={"timeout": network.timeouts}
+        )
+        if response.status_code == 401:  # refused again after a refresh
+            raise self.rejected()
+        answer = response.json() if response.ok else None
+        if not isinstance(answer, list):
+            raise AirbyteTracedException(
+                message=f"Xero's connections endpoint answered {response.status_code}",
+                failure_type=FailureType.system_error,
+            )
+        return answer
 
 
 def read_access(config: MutableMapping[str, Any]) -> XeroAccess:
@@ -185,15 +207,3 @@ def read_access(config: MutableMapping[str, Any]) -> XeroAccess:
         connections_url=api_base + CONNECTIONS_PATH,
         token_url=identity_base + TOKEN_PATH,
     )
-
-
-def connections(http: HttpClient, url: str) -> list[dict[str, Any]]:
-    """The organisations the token may reach (Xero's identity `GET /connections`)."""
-    _, response = http.send_request("GET", url, request_kwargs={})
-    answer = response.json() if response.ok else None
-    if not isinstance(answer, list):
-        raise AirbyteTracedException(
-            message=f"Xero's connections endpoint answered {response.status_code}",
-            failure_type=FailureType.system_error,
-        )
-    return answer
