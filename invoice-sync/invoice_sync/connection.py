@@ -34,6 +34,16 @@ TOP_LEVEL_KEYS = ("keap", "xero", "keap_to_xero", "xero_to_keap", "state")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a wrong one is named by its key."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ConnectionFileError(ValueError):
     """A connection file that cannot be used, naming the key and the problem."""
 
@@ -114,7 +124,7 @@ class Connection:
     def load(cls, path: Path | str) -> Connection:
         path = Path(path)
         try:
-            document = yaml.safe_load(path.read_text("utf-8"))
+            document = yaml.load(path.read_text("utf-8"), Loader=_Loader)  # noqa: S506
         except FileNotFoundError:
             raise ConnectionFileError(path, None, "no such file") from None
         except (OSError, UnicodeDecodeError) as error:
@@ -209,10 +219,6 @@ class _Reader:
 
     def invoice_date(self, value: Any) -> dt.date:
         key = "keap_to_xero.start.invoice_date"
-        if isinstance(value, dt.datetime):
-            raise self.error(key, f"{value!r} is a moment; give a day, YYYY-MM-DD")
-        if isinstance(value, dt.date):
-            return value
         if isinstance(value, str) and DATE.match(value.strip()):
             try:
                 return dt.date.fromisoformat(value.strip())

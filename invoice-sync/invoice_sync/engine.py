@@ -107,9 +107,9 @@ class DirectionSync:
         started = time.monotonic()
         reports = Path(tempfile.mkdtemp(prefix="reports-", dir=self.folder.scratch))
         try:
-            with self._connectors(reports) as (source, destination, logs):
+            with self._connectors(reports) as (source, destination, logs), self._state() as state:
                 try:
-                    destination.write(source, cache=False, state_cache=self._state_cache())
+                    destination.write(source, cache=False, state_cache=state)
                 except Exception as error:  # PyAirbyte's, for a failed connector
                     result.status = "failed"
                     result.error = _error_message(error, logs)
@@ -175,7 +175,9 @@ class DirectionSync:
 
         return save
 
-    def _state_cache(self) -> Any:
+    def _state(self) -> Any:
+        """The DuckDB file of this direction's state; closed after the sync, so that nothing
+        of it stays open in this process (a state folder may be restored between runs)."""
         from airbyte.caches import DuckDBCache  # noqa: PLC0415 (imported with PyAirbyte)
 
         return DuckDBCache(
