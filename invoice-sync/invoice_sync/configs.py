@@ -79,6 +79,17 @@ def write_atomically(path: Path, text: str) -> None:
     _sync_folder(target.parent)
 
 
+def append_line(path: Path, line: str) -> None:
+    """Append one line to a file readable by its owner only, on disk before this returns (a
+    crash midway leaves at most a last line cut short)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE)
+    try:
+        os.write(descriptor, (line + "\n").encode("utf-8"))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def _sync_folder(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
@@ -96,13 +107,7 @@ class RotationJournal:
     def record(self, config_file: Path, connector: str, changes: Mapping[str, Any]) -> None:
         """Append one rotation, on disk before this returns."""
         entry = {"at": time.time(), "connector": connector, "file": str(config_file)}
-        line = json.dumps(entry | {"changes": changes}) + "\n"
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE)
-        try:
-            os.write(descriptor, line.encode("utf-8"))
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        append_line(self.path, json.dumps(entry | {"changes": changes}))
 
     def settle(self) -> list[str]:
         """Apply every journaled rotation to its file, in order, then empty the journal.

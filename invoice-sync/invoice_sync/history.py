@@ -6,12 +6,11 @@ the state, appended and flushed to disk when the run ends.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from invoice_sync.configs import PRIVATE
+from invoice_sync.configs import append_line
 
 
 @dataclass
@@ -106,10 +105,4 @@ class History:
         return runs[-1].number + 1 if runs else 1
 
     def append(self, run: RunRecord) -> None:
-        line = json.dumps(asdict(run)) + "\n"
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE)
-        try:
-            os.write(descriptor, line.encode("utf-8"))
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        append_line(self.path, json.dumps(asdict(run)))

@@ -13,6 +13,7 @@ import pytest
 
 from invoice_sync.configs import RotationJournal
 from invoice_sync.launcher import JournaledOutput, Report, write_script
+from invoice_sync.sandbox import keap_config
 
 CONTROL = {
     "type": "CONTROL",
@@ -62,19 +63,7 @@ def test_a_connector_run_through_its_script(sandbox, tmp_path):
     sandbox.seed(keap={"orders": 12, "contacts": 5})
     credentials = sandbox.keap.credentials()
     account = tmp_path / "keap.json"
-    account.write_text(
-        json.dumps(
-            {
-                "credentials": {
-                    "auth_type": "oauth2.0",
-                    "client_id": credentials["client_id"],
-                    "client_secret": credentials["client_secret"],
-                    "refresh_token": credentials["refresh_token"],
-                },
-                "api_url": sandbox.url,
-            }
-        )
-    )
+    account.write_text(json.dumps(keap_config(sandbox)))
     given = tmp_path / "given.json"  # as PyAirbyte writes it, with the runner's settings
     given.write_text(
         json.dumps(json.loads(account.read_text()) | {"start_from": {"start_type": "beginning"}})
