@@ -27,13 +27,19 @@ from invoice_sync.sandbox import DEMO_KEAP_ACCOUNT, Shop, write_connection
 from keap_xero_sandbox import SandboxServer
 
 COLUMNS = ("read", "written", "unchanged", "rejected")
+MARKER = ".invoice-sync-demo"  # a folder the demo made, and may empty again
 
 
 def demo(folder: Path) -> int:
     console = Console()
     started = time.monotonic()
-    if folder.exists():
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / MARKER).exists():
+            console.print(f"{folder} is not empty and not a demo folder: choose another --folder")
+            return 2
         shutil.rmtree(folder)  # a fresh sandbox: the last demo's state means nothing to it
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("made by invoice-sync demo; emptied by the next demo\n")
     with SandboxServer() as server:
         sandbox = server.sandbox
         seeded = sandbox.seed(keap=DEMO_KEAP_ACCOUNT)["keap"]

@@ -96,3 +96,12 @@ def test_commands_need_a_connection_file(arguments):
         main(arguments)
 
     assert raised.value.code == 2
+
+
+def test_the_demo_never_empties_a_folder_it_did_not_make(tmp_path):
+    keep = tmp_path / "books.txt"
+    keep.write_text("mine")
+
+    assert main(["demo", "--folder", str(tmp_path)]) == EXIT_UNUSABLE
+
+    assert keep.read_text() == "mine"
