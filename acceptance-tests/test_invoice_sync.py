@@ -337,6 +337,27 @@ def test_the_log_names_each_rejection_with_xeros_reason(sandbox, shop, connectio
     assert re.search(r"calls: \S+ \d+", shown)
 
 
+def test_a_run_cut_short_by_xeros_daily_limit_fails_and_the_next_one_completes(
+    sandbox, shop, connection
+):
+    sandbox.xero.limits.configure("day", 6)  # enough to read the books and write invoices
+
+    cut = run(Connection.load(connection))
+
+    direction = cut.directions[0]
+    assert (cut.status, direction.status) == ("failed", "failed")
+    assert "daily call limit" in direction.error
+    assert books(sandbox)["invoices"], "what was written before the limit stays"
+    assert direction.streams["invoices"].written == len(books(sandbox)["invoices"])
+
+    sandbox.xero.limits.configure("day", 5_000)
+    sync(connection)
+
+    assert_books_match_keap(sandbox)
+    log = History(Connection.load(connection).state_dir / "history.jsonl").runs()
+    assert [r.status for r in log] == ["failed", "succeeded"]
+
+
 def test_make_demo_runs_the_demo(tmp_path):
     demo = subprocess.run(  # noqa: S603
         ["make", "-s", "demo", f"DEMO_ARGS=--folder {tmp_path / 'demo'}"],  # noqa: S607
