@@ -76,6 +76,11 @@ class StateFolder:
     def lock(self) -> Path:
         return self.root / "lock"
 
+    @property
+    def marker(self) -> Path:
+        """Present while a run goes on: left behind, it names a run whose process died."""
+        return self.root / "running.json"
+
     def state_file(self, plan: Plan) -> Path:
         return self.states / f"{plan.direction.key}--{plan.settings}.duckdb"
 

@@ -48,9 +48,6 @@ class DirectionRun:
     def total_calls(self) -> int:
         return sum(self.calls.values())
 
-    def total(self, column: str) -> int:
-        return sum(getattr(figures, column) for figures in self.streams.values())
-
 
 @dataclass
 class RunRecord:

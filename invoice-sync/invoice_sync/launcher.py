@@ -2,7 +2,7 @@
 before they leave the process, the HTTP calls spent, the records emitted.
 
 PyAirbyte runs a local connector as an executable; the runner hands it, as that executable, a
-small script that starts this module with the connector's name (`scripts`). The connector then
+small script that starts this module with the connector's name (`write_script`). The connector then
 runs in this process exactly as its console script would run it, with two observers:
 
 - its standard output passes through `JournaledOutput`, which journals every CONNECTOR_CONFIG

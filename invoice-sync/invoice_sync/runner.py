@@ -38,7 +38,7 @@ def run(connection: Connection, on_start: Callable[[Plan], None] | None = None) 
         _record_interrupted(folder, history)
         started = time.monotonic()
         record = RunRecord(history.next_number(), _now())
-        marker = folder.root / "running.json"
+        marker = folder.marker
         write_atomically(marker, json.dumps({"number": record.number, "at": record.started_at}))
         record.recovered = folder.journal.settle()
         for plan in chosen:
@@ -65,7 +65,7 @@ def _sync(plan: Plan, config_files: dict[str, Path], folder: StateFolder) -> Dir
 
 def _record_interrupted(folder: StateFolder, history: History) -> None:
     """A run whose process died leaves its marker: enter it in the log as interrupted."""
-    marker = folder.root / "running.json"
+    marker = folder.marker
     try:
         left = json.loads(marker.read_text("utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
