@@ -28,7 +28,8 @@ _NOTICE = re.compile(
     r"^(?P<stream>[a-z_]+) record (?P<record_id>\S+): (?P<outcome>[a-z ]+): (?P<reason>.*)$",
     re.DOTALL,
 )
-_SUMMARY = re.compile(r"^[A-Z][A-Za-z]*: (?:[^;]*call limit; )?(?:[a-z_]+: \d+ |no records$)")
+# `Xero: invoices: 3 created, ...`, or `Xero: stopped at the daily call limit; invoices: ...`
+_SUMMARY = re.compile(r"^[A-Z][A-Za-z]*: (?:stopped[^;]*; )?(?:[a-z_]+: \d+ |no records$)")
 
 
 @dataclass(frozen=True)

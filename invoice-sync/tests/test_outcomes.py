@@ -56,3 +56,14 @@ def test_errors_are_kept_apart():
 
     assert outcomes.errors == ["Xero's daily call limit is reached."]
     assert not outcomes.summarised
+
+
+def test_a_summary_of_a_stopped_sync_in_other_words_and_progress_lines_ignored():
+    outcomes = relay(
+        "Keap: flushed 1,000 records (invoices: 1000 created); 1,204 calls",
+        "Keap: stopped; invoices: 998 created, 2 rejected",
+    ).outcomes
+
+    assert outcomes.summarised
+    assert outcomes.column("invoices", WRITTEN) == 998
+    assert outcomes.column("invoices", REJECTED) == 2
