@@ -10,6 +10,7 @@ from rich.text import Text
 from invoice_sync.history import DirectionRun, RunRecord
 
 COLUMNS = ("read", "written", "unchanged", "rejected")
+SHOWN_PER_KIND = 25  # rejections and notes listed per direction; `log --json` has them all
 STATUS_STYLE = {"succeeded": "green", "failed": "red", "interrupted": "yellow", "running": "yellow"}
 
 
@@ -50,12 +51,12 @@ def direction_view(direction: DirectionRun) -> Group:
     parts: list = [title, table]
     if direction.error:
         parts.append(Text(f"    error: {direction.error}", style="red"))
-    for rejection in direction.rejections:
-        parts.append(
-            Text(f"    rejected {rejection.stream} {rejection.record_id}: {rejection.reason}")
-        )
-    for notice in direction.notices:
-        parts.append(Text(f"    note {notice.stream} {notice.record_id}: {notice.reason}"))
+    for label, entries in (("rejected", direction.rejections), ("note", direction.notices)):
+        for entry in entries[:SHOWN_PER_KIND]:
+            parts.append(Text(f"    {label} {entry.stream} {entry.record_id}: {entry.reason}"))
+        if len(entries) > SHOWN_PER_KIND:
+            more = len(entries) - SHOWN_PER_KIND
+            parts.append(Text(f"    ... and {more} more {label} (invoice-sync log --json)"))
     return Group(*parts)
 
 
