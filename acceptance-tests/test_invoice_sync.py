@@ -28,9 +28,9 @@ import pytest
 from invoice_sync.cli import main as invoice_sync
 from invoice_sync.connection import Connection, ConnectionFileError
 from invoice_sync.history import History, RunRecord
-from invoice_sync.reconcile import keap_to_xero_checks
+from invoice_sync.reconcile import keap_to_xero_checks, xero_to_keap_checks
 from invoice_sync.runner import run
-from invoice_sync.sandbox import Shop, write_connection
+from invoice_sync.sandbox import DEMO_XERO_BOOKS, Shop, XeroBooks, write_connection
 from keap_xero_sandbox.sandbox import Sandbox
 
 BIN = Path(sys.executable).parent
@@ -311,6 +311,17 @@ def _source_keap_invoices(sandbox: Sandbox, folder: Path, start: dict[str, Any])
     return {m["record"]["data"]["source_invoice_id"] for m in messages if m["type"] == "RECORD"}
 
 
+def test_mode_4_runs_xero_to_keap_alone(sandbox, shop, tmp_path):
+    sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [tenant(sandbox)]})
+    path = write_connection(tmp_path, sandbox, mode=4, xero_to_keap=True)
+
+    record = sync(path)
+
+    assert [d.title for d in record.directions] == ["Xero → Keap"]
+    assert len(books(sandbox)["invoices"]) == DEMO_XERO_BOOKS["invoices"], "nothing Keap → Xero"
+    assert len(xero_to_keap_checks(sandbox, tenant(sandbox))) == 4
+
+
 def test_mode_4_without_xero_to_keap_has_nothing_to_sync(sandbox, tmp_path):
     path = write_connection(tmp_path, sandbox, mode=4)
     with pytest.raises(ConnectionFileError, match=r"keap_to_xero\.mode: 4 .* nothing to sync"):
@@ -335,6 +346,50 @@ def test_the_log_names_each_rejection_with_xeros_reason(sandbox, shop, connectio
     assert f"rejected invoices {first.record_id}: {first.reason}" in shown
     assert "period lock date" in first.reason
     assert re.search(r"calls: \S+ \d+", shown)
+
+
+def test_both_directions_run_repeatedly_with_nothing_looping_back(sandbox, shop, tmp_path):
+    sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [tenant(sandbox)]})
+    path = write_connection(tmp_path, sandbox, xero_to_keap=True)
+
+    def counts() -> Counter[str]:
+        held, keap = books(sandbox), sandbox.dump("keap")
+        live = [p for p in held["payments"] if p["Status"] != "DELETED"]
+        return Counter(
+            xero_invoices=len(held["invoices"]),
+            xero_payments=len(live),
+            keap_orders=len(keap["orders"]),
+            keap_payments=len(keap["payments"]),
+        )
+
+    def raised_in_xero_match() -> int:
+        checks = xero_to_keap_checks(sandbox, tenant(sandbox))
+        assert [c.number for c in checks if not c.matches] == []
+        return len(checks)
+
+    first = sync(path)
+    assert [d.title for d in first.directions] == ["Keap → Xero", "Xero → Keap"]
+    assert_books_match_keap(sandbox)
+    assert raised_in_xero_match() == first.directions[1].streams["invoices"].written == 4
+
+    store = Shop(sandbox)
+    before = counts()
+    store.pay(store.new_order())
+    XeroBooks(sandbox).raise_invoice("Harbour Café", "a@harbour.example", "Catering", Decimal(480))
+    second = sync(path)
+    assert counts() - before == Counter(
+        xero_invoices=2, xero_payments=1, keap_orders=2, keap_payments=1
+    ), "the new order and its payment in Xero, the invoice raised in Xero in Keap: once each"
+    assert second.directions[1].streams["invoices"].read == 1
+    assert raised_in_xero_match() == 5
+
+    settled = counts()
+    for _ in range(2):
+        quiet = sync(path)
+        assert counts() == settled, "nothing travels back to where it came from"
+        for direction in quiet.directions:
+            assert all(f.read == f.written == 0 for f in direction.streams.values())
+    assert_books_match_keap(sandbox)
 
 
 def test_a_run_cut_short_by_xeros_daily_limit_fails_and_the_next_one_completes(

@@ -1,9 +1,11 @@
 """`invoice-sync demo` (`make demo`): the product end to end, against the sandbox on loopback.
 
-A realistic Keap account is seeded; the first run (mode 2, from the beginning) brings every
-invoice and payment into Xero; then new orders, payments and a refund arrive in Keap, and a
-second, incremental run brings just those. The demo closes with each direction's figures and
-every invoice's total and amount due in Xero against Keap's, to the cent.
+A realistic Keap account is seeded, and a Xero organisation with a few invoices raised in Xero;
+the first run (mode 2, from the beginning, Xero → Keap on) brings every Keap invoice and payment
+into Xero and Xero's own invoices into Keap; then new orders, payments and a refund arrive in
+Keap and an invoice is raised in Xero, and a second, incremental run brings just those, nothing
+looping back. The demo closes with each direction's figures and every invoice's total and amount
+due on both sides, to the cent.
 """
 
 from __future__ import annotations
@@ -21,9 +23,20 @@ from invoice_sync import report
 from invoice_sync.connection import Connection
 from invoice_sync.directions import Plan
 from invoice_sync.history import RunRecord
-from invoice_sync.reconcile import checks_view, keap_to_xero_checks
+from invoice_sync.reconcile import (
+    checks_view,
+    keap_to_xero_checks,
+    orders_view,
+    xero_to_keap_checks,
+)
 from invoice_sync.runner import run
-from invoice_sync.sandbox import DEMO_KEAP_ACCOUNT, Shop, write_connection
+from invoice_sync.sandbox import (
+    DEMO_KEAP_ACCOUNT,
+    DEMO_XERO_BOOKS,
+    Shop,
+    XeroBooks,
+    write_connection,
+)
 from keap_xero_sandbox import SandboxServer
 
 COLUMNS = ("read", "written", "unchanged", "rejected")
@@ -42,18 +55,21 @@ def demo(folder: Path) -> int:
     (folder / MARKER).write_text("made by invoice-sync demo; emptied by the next demo\n")
     with SandboxServer() as server:
         sandbox = server.sandbox
+        tenant = sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
         seeded = sandbox.seed(keap=DEMO_KEAP_ACCOUNT)["keap"]
+        sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [tenant]})
         console.rule("[bold]invoice-sync demo")
         console.print(
             f"Sandbox on {server.url}: a Keap shop with {seeded['orders']} orders "
             f"({seeded['invoices']} invoices, {seeded['payments']} payments, "
-            f"{seeded['refunds']} refunds) in USD, EUR, GBP and JPY, and an empty Xero "
-            "organisation (Demo Company (US))."
+            f"{seeded['refunds']} refunds) in USD, EUR, GBP and JPY, and a Xero organisation "
+            "(Demo Company (US)) with a few invoices raised in Xero."
         )
-        path = write_connection(folder, sandbox, mode=2, start="beginning")
+        path = write_connection(folder, sandbox, mode=2, start="beginning", xero_to_keap=True)
         connection = Connection.load(path)
         console.print(
-            f"Connection file: {path} (mode 2, invoices and payments, from the beginning)"
+            f"Connection file: {path} (mode 2, invoices and payments, from the beginning; "
+            "Xero → Keap on)"
         )
 
         runs = [_run(console, connection, "First run: everything so far")]
@@ -70,11 +86,15 @@ def demo(folder: Path) -> int:
             if p["order_ids"] == [str(refunded_order)] and p["amount"] > 0
         )
         shop.refund(payment)
+        XeroBooks(sandbox).raise_invoice(
+            "Harbour Café", "orders@harbour-cafe.example", "Catering, spring launch", Decimal("480")
+        )
         console.print()
-        console.rule("Meanwhile, in Keap")
+        console.rule("Meanwhile, in Keap and in Xero")
         console.print(
-            f"3 new orders ({', '.join(new)}); order {new[0]} paid in full, order {new[1]} "
-            f"paid {part} of its total; payment {payment} of order {refunded_order} refunded."
+            f"Keap: 3 new orders ({', '.join(new)}); order {new[0]} paid in full, order {new[1]} "
+            f"paid {part} of its total; payment {payment} of order {refunded_order} refunded. "
+            "Xero: an invoice raised for Harbour Café (480.00)."
         )
 
         runs.append(_run(console, connection, "Second run: incremental, just what changed"))
@@ -82,15 +102,18 @@ def demo(folder: Path) -> int:
         console.print()
         console.rule("Reconciliation")
         console.print(_totals_view(runs))
-        tenant = sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
         checks = keap_to_xero_checks(sandbox, tenant)
         console.print(checks_view("Keap → Xero, every invoice", checks))
+        console.print("Keap's amount due is its total less what was paid and not refunded.")
+        orders = xero_to_keap_checks(sandbox, tenant)
+        console.print(orders_view("Xero → Keap, every invoice raised in Xero", orders))
         console.print(
-            "Keap's amount due is its total less what was paid and not refunded. "
+            "Payments stay in Xero: Keap's orders carry the invoices' totals. "
             f"Demo finished in {time.monotonic() - started:.0f} s; "
             f"the run log: invoice-sync log {path}"
         )
-        ok = all(r.status == "succeeded" for r in runs) and all(c.matches for c in checks)
+        matched = all(c.matches for c in [*checks, *orders])
+        ok = all(r.status == "succeeded" for r in runs) and matched
     return 0 if ok else 1
 
 

@@ -4,11 +4,13 @@ config files and a connection file pointing at them."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import requests
 import yaml
 
 from invoice_model.money import from_minor_units
@@ -22,6 +24,13 @@ DEMO_KEAP_ACCOUNT: dict[str, Any] = {
     "contacts": 25,
     "subscriptions": 2,
     "currencies": {"USD": 0.7, "EUR": 0.1, "GBP": 0.1, "JPY": 0.1},
+}
+# Invoices raised in Xero itself, approved or paid (source-xero reads those by default).
+DEMO_XERO_BOOKS: dict[str, Any] = {
+    "invoices": 4,
+    "contacts": 3,
+    "statuses": {"AUTHORISED": 2, "PAID": 2},
+    "payments": 1,
 }
 # What destination-xero needs to know of the organisation (the sandbox's demo company).
 XERO_SETTINGS: dict[str, Any] = {
@@ -108,6 +117,54 @@ class Shop:
             return from_minor_units(order.total_due, order.currency)
 
 
+class XeroBooks:
+    """The bookkeeper's side: invoices raised in the sandbox's Xero organisation, through Xero's
+    API (signed in as the sandbox's custom connection)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.url = sandbox.url
+        self.connection = sandbox.xero.credentials()["custom_connection"]
+
+    def raise_invoice(self, customer: str, email: str, description: str, amount: Decimal) -> str:
+        """An approved sales invoice of one untaxed line, dated today; its Xero InvoiceID."""
+        token = requests.post(
+            f"{self.url}/connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=(self.connection["client_id"], self.connection["client_secret"]),
+            timeout=30,
+        )
+        token.raise_for_status()
+        today = dt.datetime.now(dt.UTC).date()
+        invoice = {
+            "Type": "ACCREC",
+            "Contact": {"Name": customer, "EmailAddress": email},
+            "Date": today.isoformat(),
+            "DueDate": (today + dt.timedelta(days=14)).isoformat(),
+            "Status": "AUTHORISED",
+            "LineAmountTypes": "NoTax",
+            "LineItems": [
+                {
+                    "Description": description,
+                    "Quantity": 1,
+                    "UnitAmount": str(amount),
+                    "AccountCode": "200",
+                }
+            ],
+        }
+        answer = requests.put(
+            f"{self.url}/api.xro/2.0/Invoices",
+            json={"Invoices": [invoice]},
+            headers={
+                "Authorization": f"Bearer {token.json()['access_token']}",
+                "xero-tenant-id": self.connection["tenant_id"],
+                "Accept": "application/json",
+            },
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return answer.json()["Invoices"][0]["InvoiceID"]
+
+
 def keap_config(sandbox: Sandbox) -> dict[str, Any]:
     """source-keap's config for the sandbox's Keap account, signed in with OAuth."""
     credentials = sandbox.keap.credentials()
@@ -170,7 +227,9 @@ def serve(folder: Path, port: int) -> int:
     server = SandboxServer(port=port)
     sandbox = server.sandbox
     seeded = sandbox.seed(keap=DEMO_KEAP_ACCOUNT)["keap"]
-    connection = write_connection(folder, sandbox)
+    tenant = sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
+    sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [tenant]})
+    connection = write_connection(folder, sandbox, xero_to_keap=True)
     keap = sandbox.keap.credentials()
     xero = sandbox.xero.credentials()
     print(

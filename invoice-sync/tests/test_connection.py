@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from invoice_sync.connection import Connection, ConnectionFileError, Mode, StartPoint
-from invoice_sync.directions import KEAP_TO_XERO, plans
+from invoice_sync.directions import KEAP_TO_XERO, XERO_TO_KEAP, plans
 
 VALID = """
 keap: keap.json
@@ -174,3 +174,18 @@ def test_a_date_is_a_day(folder):
     connection = load(folder, VALID.format(mode=1, start="{invoice_date: 2024-03-01}"))
 
     assert connection.start.invoice_date == dt.date(2024, 3, 1)
+
+
+def test_xero_to_keap_carries_invoices_and_mode_4_leaves_keap_to_xero_out(folder):
+    both = load(folder, VALID.format(mode=3, start="beginning") + "xero_to_keap: {enabled: true}\n")
+    alone = load(
+        folder, VALID.format(mode=4, start="beginning") + "xero_to_keap: {enabled: true}\n"
+    )
+
+    assert [p.direction for p in plans(both)] == [KEAP_TO_XERO, XERO_TO_KEAP]
+    [reverse] = plans(alone)
+    assert (reverse.direction, reverse.streams, reverse.cursor) == (
+        XERO_TO_KEAP,
+        ("invoices",),
+        "updated_at",
+    )
