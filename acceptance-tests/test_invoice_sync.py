@@ -30,7 +30,13 @@ from invoice_sync.connection import Connection, ConnectionFileError
 from invoice_sync.history import History, RunRecord
 from invoice_sync.reconcile import keap_to_xero_checks, xero_to_keap_checks
 from invoice_sync.runner import run
-from invoice_sync.sandbox import DEMO_XERO_BOOKS, Shop, XeroBooks, write_connection
+from invoice_sync.sandbox import (
+    DEMO_XERO_BOOKS,
+    Shop,
+    XeroBooks,
+    demo_tenant,
+    write_connection,
+)
 from keap_xero_sandbox.sandbox import Sandbox
 
 BIN = Path(sys.executable).parent
@@ -46,7 +52,7 @@ def sync(path: Path) -> RunRecord:
 
 
 def tenant(sandbox: Sandbox) -> str:
-    return sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
+    return demo_tenant(sandbox)
 
 
 def books(sandbox: Sandbox) -> dict[str, Any]:

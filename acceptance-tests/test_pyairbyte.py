@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from invoice_sync.reconcile import keap_to_xero_checks
-from invoice_sync.sandbox import Shop, keap_config, xero_config
+from invoice_sync.sandbox import Shop, demo_tenant, keap_config, xero_config
 from keap_xero_sandbox.sandbox import Sandbox
 
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
@@ -84,7 +84,7 @@ def cache(tmp_path: Path) -> DuckDBCache:
 
 
 def assert_books_match_keap(sandbox: Sandbox) -> None:
-    tenant = sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
+    tenant = demo_tenant(sandbox)
     checks = keap_to_xero_checks(sandbox, tenant)
     assert checks, "the account has invoices"
     assert [c.number for c in checks if not c.matches] == [], "totals and amounts due to the cent"

@@ -35,9 +35,10 @@ from invoice_sync.sandbox import (
     DEMO_XERO_BOOKS,
     Shop,
     XeroBooks,
+    demo_tenant,
     write_connection,
 )
-from keap_xero_sandbox import SandboxServer
+from keap_xero_sandbox import Sandbox, SandboxServer
 
 COLUMNS = ("read", "written", "unchanged", "rejected")
 MARKER = ".invoice-sync-demo"  # a folder the demo made, and may empty again
@@ -46,75 +47,93 @@ MARKER = ".invoice-sync-demo"  # a folder the demo made, and may empty again
 def demo(folder: Path) -> int:
     console = Console()
     started = time.monotonic()
+    if not _fresh(folder):
+        console.print(f"{folder} is not empty and not a demo folder: choose another --folder")
+        return 2
+    with SandboxServer() as server:
+        sandbox = server.sandbox
+        connection = _accounts(console, sandbox, folder)
+        runs = [_run(console, connection, "First run: everything so far")]
+        console.print()
+        console.rule("Meanwhile, in Keap and in Xero")
+        console.print(_meanwhile(sandbox))
+        runs.append(_run(console, connection, "Second run: incremental, just what changed"))
+        matched = _reconciliation(console, sandbox, runs)
+        console.print(
+            f"Demo finished in {time.monotonic() - started:.0f} s; "
+            f"the run log: invoice-sync log {connection.path}"
+        )
+    return 0 if matched and all(r.status == "succeeded" for r in runs) else 1
+
+
+def _fresh(folder: Path) -> bool:
+    """An empty folder for the demo, emptied if an earlier demo made it; False if it holds
+    anything else."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
-            console.print(f"{folder} is not empty and not a demo folder: choose another --folder")
-            return 2
+            return False
         shutil.rmtree(folder)  # a fresh sandbox: the last demo's state means nothing to it
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text("made by invoice-sync demo; emptied by the next demo\n")
-    with SandboxServer() as server:
-        sandbox = server.sandbox
-        tenant = sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
-        seeded = sandbox.seed(keap=DEMO_KEAP_ACCOUNT)["keap"]
-        sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [tenant]})
-        console.rule("[bold]invoice-sync demo")
-        console.print(
-            f"Sandbox on {server.url}: a Keap shop with {seeded['orders']} orders "
-            f"({seeded['invoices']} invoices, {seeded['payments']} payments, "
-            f"{seeded['refunds']} refunds) in USD, EUR, GBP and JPY, and a Xero organisation "
-            "(Demo Company (US)) with a few invoices raised in Xero."
-        )
-        path = write_connection(folder, sandbox, mode=2, start="beginning", xero_to_keap=True)
-        connection = Connection.load(path)
-        console.print(
-            f"Connection file: {path} (mode 2, invoices and payments, from the beginning; "
-            "Xero → Keap on)"
-        )
+    return True
 
-        runs = [_run(console, connection, "First run: everything so far")]
 
-        shop = Shop(sandbox)
-        new = [shop.new_order(), shop.new_order(quantity=1), shop.new_order(currency="EUR")]
-        shop.pay(new[0])
-        part = (shop.due(new[1]) / 2).quantize(Decimal("0.01"))
-        shop.pay(new[1], part)
-        refunded_order = seeded["samples"]["paid_order_id"]
-        payment = next(
-            p["id"]
-            for p in sandbox.dump("keap")["payments"]
-            if p["order_ids"] == [str(refunded_order)] and p["amount"] > 0
-        )
-        shop.refund(payment)
-        XeroBooks(sandbox).raise_invoice(
-            "Harbour Café", "orders@harbour-cafe.example", "Catering, spring launch", Decimal("480")
-        )
-        console.print()
-        console.rule("Meanwhile, in Keap and in Xero")
-        console.print(
-            f"Keap: 3 new orders ({', '.join(new)}); order {new[0]} paid in full, order {new[1]} "
-            f"paid {part} of its total; payment {payment} of order {refunded_order} refunded. "
-            "Xero: an invoice raised for Harbour Café (480.00)."
-        )
+def _accounts(console: Console, sandbox: Sandbox, folder: Path) -> Connection:
+    """The seeded Keap shop and Xero organisation, and a connection file for both directions."""
+    seeded = sandbox.seed(keap=DEMO_KEAP_ACCOUNT)["keap"]
+    sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [demo_tenant(sandbox)]})
+    console.rule("[bold]invoice-sync demo")
+    console.print(
+        f"Sandbox on {sandbox.url}: a Keap shop with {seeded['orders']} orders "
+        f"({seeded['invoices']} invoices, {seeded['payments']} payments, "
+        f"{seeded['refunds']} refunds) in USD, EUR, GBP and JPY, and a Xero organisation "
+        "(Demo Company (US)) with a few invoices raised in Xero."
+    )
+    path = write_connection(folder, sandbox, mode=2, start="beginning", xero_to_keap=True)
+    console.print(
+        f"Connection file: {path} (mode 2, invoices and payments, from the beginning; "
+        "Xero → Keap on)"
+    )
+    return Connection.load(path)
 
-        runs.append(_run(console, connection, "Second run: incremental, just what changed"))
 
-        console.print()
-        console.rule("Reconciliation")
-        console.print(_totals_view(runs))
-        checks = keap_to_xero_checks(sandbox, tenant)
-        console.print(checks_view("Keap → Xero, every invoice", checks))
-        console.print("Keap's amount due is its total less what was paid and not refunded.")
-        orders = xero_to_keap_checks(sandbox, tenant)
-        console.print(orders_view("Xero → Keap, every invoice raised in Xero", orders))
-        console.print(
-            "Payments stay in Xero: Keap's orders carry the invoices' totals. "
-            f"Demo finished in {time.monotonic() - started:.0f} s; "
-            f"the run log: invoice-sync log {path}"
-        )
-        matched = all(c.matches for c in [*checks, *orders])
-        ok = all(r.status == "succeeded" for r in runs) and matched
-    return 0 if ok else 1
+def _meanwhile(sandbox: Sandbox) -> str:
+    """New orders, payments and a refund in Keap, an invoice raised in Xero; what happened."""
+    shop = Shop(sandbox)
+    new = [shop.new_order(), shop.new_order(quantity=1), shop.new_order(currency="EUR")]
+    shop.pay(new[0])
+    part = (shop.due(new[1]) / 2).quantize(Decimal("0.01"))
+    shop.pay(new[1], part)
+    keap = sandbox.dump("keap")
+    status = {order["id"]: order["status"] for order in keap["orders"]}
+    refunded = next(
+        p for p in keap["payments"] if p["amount"] > 0 and status.get(p["order_ids"][0]) == "PAID"
+    )
+    payment, paid = refunded["id"], refunded["order_ids"][0]
+    shop.refund(payment)
+    XeroBooks(sandbox).raise_invoice(
+        "Harbour Café", "orders@harbour-cafe.example", "Catering, spring launch", Decimal(480)
+    )
+    return (
+        f"Keap: 3 new orders ({', '.join(new)}); order {new[0]} paid in full, order {new[1]} "
+        f"paid {part} of its total; payment {payment} of order {paid} refunded. "
+        "Xero: an invoice raised for Harbour Café (480.00)."
+    )
+
+
+def _reconciliation(console: Console, sandbox: Sandbox, runs: list[RunRecord]) -> bool:
+    """Each direction's figures, then every invoice on both sides; whether all match."""
+    console.print()
+    console.rule("Reconciliation")
+    console.print(_totals_view(runs))
+    tenant = demo_tenant(sandbox)
+    invoices = keap_to_xero_checks(sandbox, tenant)
+    console.print(checks_view("Keap → Xero, every invoice", invoices))
+    console.print("Keap's amount due is its total less what was paid and not refunded.")
+    orders = xero_to_keap_checks(sandbox, tenant)
+    console.print(orders_view("Xero → Keap, every invoice raised in Xero", orders))
+    console.print("Payments stay in Xero: Keap's orders carry the invoices' totals.")
+    return all(check.matches for check in [*invoices, *orders])
 
 
 def _run(console: Console, connection: Connection, title: str) -> RunRecord:

@@ -28,7 +28,7 @@ _NOTICE = re.compile(
     r"^(?P<stream>[a-z_]+) record (?P<record_id>\S+): (?P<outcome>[a-z ]+): (?P<reason>.*)$",
     re.DOTALL,
 )
-# `Xero: invoices: 3 created, ...`, or `Xero: stopped at the daily call limit; invoices: ...`
+# `Xero: invoices: 3 created, ...`, or `Xero: stopped; invoices: ...` (a daily limit reached)
 _SUMMARY = re.compile(r"^[A-Z][A-Za-z]*: (?:stopped[^;]*; )?(?:[a-z_]+: \d+ |no records$)")
 
 

@@ -165,6 +165,11 @@ class XeroBooks:
         return answer.json()["Invoices"][0]["InvoiceID"]
 
 
+def demo_tenant(sandbox: Sandbox) -> str:
+    """The organisation the demo configs write to (Demo Company (US))."""
+    return sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
+
+
 def keap_config(sandbox: Sandbox) -> dict[str, Any]:
     """source-keap's config for the sandbox's Keap account, signed in with OAuth."""
     credentials = sandbox.keap.credentials()
@@ -188,7 +193,7 @@ def xero_config(sandbox: Sandbox) -> dict[str, Any]:
             "client_id": app["client_id"],
             "client_secret": app["client_secret"],
             "refresh_token": app["refresh_token"],
-            "tenant_id": app["tenant_ids"][0],
+            "tenant_id": demo_tenant(sandbox),
         },
         **XERO_SETTINGS,
         "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
@@ -227,8 +232,7 @@ def serve(folder: Path, port: int) -> int:
     server = SandboxServer(port=port)
     sandbox = server.sandbox
     seeded = sandbox.seed(keap=DEMO_KEAP_ACCOUNT)["keap"]
-    tenant = sandbox.xero.credentials()["oauth_app"]["tenant_ids"][0]
-    sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [tenant]})
+    sandbox.seed(xero={**DEMO_XERO_BOOKS, "tenants": [demo_tenant(sandbox)]})
     connection = write_connection(folder, sandbox, xero_to_keap=True)
     keap = sandbox.keap.credentials()
     xero = sandbox.xero.credentials()

@@ -1,10 +1,11 @@
-"""A destination's outcomes read from its log, in the words destination-xero writes them."""
+"""A destination's outcomes read from its log, in the words the connector kit's write loop
+(both destinations) writes them."""
 
 from __future__ import annotations
 
 import logging
 
-from destination_xero.outcomes import Notice, Outcome, Tally
+from invoice_model.connector.destination import Notice, Outcome, Tally
 from invoice_sync.outcomes import REJECTED, UNCHANGED, WRITTEN, ConnectorLog
 
 
@@ -46,7 +47,7 @@ def test_a_sync_stopped_at_the_daily_limit_still_counts():
     tally = Tally()
     tally.add("invoices", Outcome.CREATED, 7)
 
-    outcomes = relay(f"Xero: stopped at the daily call limit; {tally.summary()}").outcomes
+    outcomes = relay(f"Xero: stopped; {tally.summary()}").outcomes
 
     assert outcomes.column("invoices", WRITTEN) == 7
 
