@@ -14,8 +14,9 @@ PYTEST_ARGS ?=
 PIP_QUIET := --quiet --disable-pip-version-check
 # uv never fetches a Python of its own: the one that made .venv is the one used.
 export UV_PYTHON_DOWNLOADS := never
+DIST ?= dist
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench dist clean
 
 $(BOOTSTRAPPED): pyproject.toml uv.lock $(wildcard */pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
@@ -24,8 +25,9 @@ $(BOOTSTRAPPED): pyproject.toml uv.lock $(wildcard */pyproject.toml)
 	$(BIN)/uv sync --frozen --all-packages --extra test
 	touch $@
 
+# The product end to end against the sandbox (invoice-sync/README.md); DEMO_ARGS="--folder DIR".
 demo: $(BOOTSTRAPPED)
-	@if [ -x $(BIN)/invoice-sync ]; then $(BIN)/invoice-sync demo; else echo "no demo yet: the invoice-sync runner has not landed"; fi
+	$(BIN)/invoice-sync demo $(DEMO_ARGS)
 
 lint: $(BOOTSTRAPPED)
 	$(BIN)/ruff check .
@@ -41,5 +43,11 @@ format: $(BOOTSTRAPPED)
 bench: $(BOOTSTRAPPED)
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; else echo "no benchmarks yet"; fi
 
+# Wheels of every package in dist/, for installs outside the workspace, such as PyAirbyte's
+# get_source(..., pip_url=...) (invoice-sync/README.md).
+dist: $(BOOTSTRAPPED)
+	rm -rf $(DIST)
+	$(BIN)/uv build --quiet --all-packages --wheel --out-dir $(DIST)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.checkpoint import ResumableFullRefreshCursor
+from airbyte_cdk.sources.streams.checkpoint.checkpoint_reader import FULL_REFRESH_COMPLETE_STATE
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -587,6 +588,20 @@ class Payments(OrderPages):
             position.reach(at)
 
 
+class EverySyncInFullCursor(ResumableFullRefreshCursor):
+    """Resumable by page within a sync, read in full by every new one.
+
+    The CDK ends a full refresh with the state `{"__ab_full_refresh_sync_complete": true}` and,
+    handed that state back, reads nothing: the platform clears it between syncs, but PyAirbyte
+    and a user passing `--state` hand it back. A finished read is no reason to skip the next
+    one, so that state starts over from the first page; a page token still resumes.
+    """
+
+    def set_initial_state(self, stream_state: Mapping[str, Any]) -> None:
+        finished = stream_state == FULL_REFRESH_COMPLETE_STATE
+        super().set_initial_state({} if finished else stream_state)
+
+
 class KeapList(KeapStream, ABC):
     """A Keap list as Keap returns it, for warehouse users: full refresh, resumable by page."""
 
@@ -596,7 +611,7 @@ class KeapList(KeapStream, ABC):
 
     def __init__(self, context: SyncContext) -> None:
         super().__init__(context)
-        self.cursor = ResumableFullRefreshCursor()
+        self.cursor = EverySyncInFullCursor()
 
     def path(self, **kwargs: Any) -> str:
         return self.name
