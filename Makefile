@@ -38,8 +38,10 @@ format: $(BOOTSTRAPPED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Runs every benchmark (benchmarks/run.py says how they are found) and writes benchmarks/RESULTS.md.
 bench: $(BOOTSTRAPPED)
-	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; else echo "no benchmarks yet"; fi
+	$(BIN)/python -m pip install --quiet --group bench
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
