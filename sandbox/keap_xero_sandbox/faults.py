@@ -2,7 +2,8 @@
 
 A rule picks calls by API, method and path (a glob such as `/api.xro/2.0/Invoices*`) and applies
 to the next `count` matching calls, or to each matching call with a seeded `probability`, or both
-(the next `count` calls that the dice pick). What happens is one of:
+(the next `count` calls that the dice pick); with `skip`, only once that many matching calls have
+gone through untouched (the fifth call to a path: `skip=4, count=1`). What happens is one of:
 
 - `status`: answer with that HTTP status; the emulator renders its own body and headers for it
   (a 429 carries the vendor's rate-limit headers and body, a 503 Xero's "Organisation offline");
@@ -44,6 +45,7 @@ class Fault:
     status: int = 500
     seconds: float = 0.0
     count: int | None = 1
+    skip: int = 0  # matching calls let through before the rule applies
     probability: float = 1.0
     seed: int = 0
     headers: dict[str, str] = field(default_factory=dict)
@@ -52,6 +54,7 @@ class Fault:
     run: Callable[[], object] | None = field(default=None, repr=False, compare=False)
     id: int = field(default_factory=lambda: next(_ids))
     fired: int = 0
+    skipped: int = 0
     _random: random.Random = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +70,8 @@ class Fault:
             raise ValueError("after must be true or false")
         if not 0 <= self.probability <= 1:
             raise ValueError("probability must be between 0 and 1")
+        if not isinstance(self.skip, int) or self.skip < 0:
+            raise ValueError("skip must be a whole number of calls, 0 or more")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1 (or null for every matching call)")
         self._random = random.Random(self.seed)
@@ -109,6 +114,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._rules:
                 if fault.exhausted or not fault.matches(api, method, path):
+                    continue
+                if fault.skipped < fault.skip:
+                    fault.skipped += 1
                     continue
                 if fault.probability < 1 and fault._random.random() >= fault.probability:
                     continue

@@ -22,6 +22,7 @@ from keap_xero_sandbox.keap.errors import (
     phrase,
     quota_violation,
 )
+from keap_xero_sandbox.keap.paging import MAX_PAGE_SIZE
 from keap_xero_sandbox.keap.quota import KeapQuota
 from keap_xero_sandbox.keap.render import Renderer
 from keap_xero_sandbox.keap.routes import api_blueprint
@@ -55,6 +56,8 @@ class KeapEmulator(Emulator):
         self.quota.configure_defaults()
         self.limits.reset()
         self.renderer = Renderer(self.account)
+        # The most records a list page holds, whatever `page_size` asks (see KEAP.md, Paging).
+        self.largest_page = MAX_PAGE_SIZE
 
     def credentials(self) -> dict[str, Any]:
         """The default credentials (the same after every reset); see KEAP.md."""

@@ -111,7 +111,7 @@ def _rest(emulator: KeapEmulator) -> Blueprint:  # noqa: PLR0915 (one route per 
             table,
             query,
             sort,
-            size=page_size(request.args.get("page_size")),
+            size=min(page_size(request.args.get("page_size")), emulator.largest_page),
             token=request.args.get("page_token") or None,
             query_id=fingerprint(endpoint, text, order_by),
         )

@@ -61,6 +61,18 @@ def test_injected_status_for_the_next_n_calls(toy):
     assert requests.get(url(toy, "/_sandbox/faults")).json()[0]["fired"] == 2
 
 
+def test_a_fault_can_let_the_first_matching_calls_through(toy):
+    requests.post(
+        url(toy, "/_sandbox/faults"),
+        json={"path": "/api.xro/2.0/Currencies", "status": 503, "skip": 2, "count": 1},
+    )
+    statuses = [requests.get(url(toy, "/api.xro/2.0/Currencies")).status_code for _ in range(4)]
+    assert statuses == [200, 200, 503, 200]
+    described = requests.get(url(toy, "/_sandbox/faults")).json()[0]
+    assert (described["skipped"], described["fired"]) == (2, 1)
+    assert requests.post(url(toy, "/_sandbox/faults"), json={"skip": -1}).status_code == 400
+
+
 def test_injected_faults_match_method_and_api(toy):
     toy.faults.add(method="POST", path="*", status=500, count=None)
     toy.faults.add(api="keap", path="*", status=500, count=None)

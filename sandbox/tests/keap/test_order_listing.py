@@ -189,3 +189,13 @@ def test_a_page_token_belongs_to_its_query(api, orders):
 
 def test_page_size_zero_means_the_default(api, orders):
     assert len(api.get("/orders", page_size=0).json()["orders"]) == 5
+
+
+def test_the_largest_page_can_be_made_smaller_to_page_small_accounts(keap_sandbox, api, orders):
+    keap_sandbox.keap.largest_page = 2
+
+    pages = list(api.pages("/orders", "orders", page_size=1000))
+
+    assert [ids(page) for page in pages] == [["1", "2"], ["3", "4"], ["5"]]
+    keap_sandbox.reset()
+    assert keap_sandbox.keap.largest_page == 1000
