@@ -83,15 +83,30 @@ class XeroErrorHandler(HttpStatusErrorHandler):
                 "is still connected to the organisation.",
             )
         if status == 403:
-            where = f"'{self.tenant_field}' and " if self.tenant_field else ""
             return ErrorResolution(
-                ResponseAction.FAIL,
-                FailureType.config_error,
-                f"Xero refused the call (403 Not Permitted): check {where}that the app has the "
-                "scopes accounting.invoices, accounting.payments, accounting.contacts and "
-                "accounting.settings.read (or accounting.transactions).",
+                ResponseAction.FAIL, FailureType.config_error, self._not_permitted()
             )
         return super().interpret_response(response_or_exception)
+
+    def _not_permitted(self) -> str:
+        """What a 403 means: the app's connection to the organisation is gone (the user
+        disconnected it or revoked its access, mid-sync perhaps) or a scope is missing."""
+        scopes = (
+            "accounting.invoices, accounting.payments, accounting.contacts and "
+            "accounting.settings.read (or accounting.transactions)"
+        )
+        if self.tenant_field is None:
+            return (
+                "Xero refused the call (403 Not Permitted): the Custom Connection is no longer "
+                f"connected to its organisation, or lacks one of the scopes {scopes}."
+            )
+        return (
+            "Xero refused the call (403 Not Permitted): the app is no longer connected to the "
+            f"organisation in '{self.tenant_field}' (disconnected, or its access revoked), or "
+            f"lacks one of the scopes {scopes}. Authorise the app again on that organisation "
+            "with those scopes and offline_access, and put the new refresh token in "
+            "'credentials.refresh_token'."
+        )
 
 
 class PacedSession(requests.Session):
