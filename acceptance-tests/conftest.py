@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -82,6 +82,9 @@ class Sync:
     errors: list[dict[str, Any]]  # the destination's error traces
     source_exit: int
     destination_exit: int
+    # The configs each connector handed back in CONNECTOR_CONFIG control messages, in order.
+    source_configs: list[dict[str, Any]] = field(default_factory=list)
+    destination_configs: list[dict[str, Any]] = field(default_factory=list)
 
     def last_states(self) -> list[dict[str, Any]]:
         """The last echoed state of each stream: what the platform keeps for the next sync."""
@@ -138,6 +141,20 @@ class Pipeline:
         # The last state the destination echoed for each stream, kept across syncs, failed ones
         # included, as the platform keeps it.
         self.states: dict[str, dict[str, Any]] = {}
+
+    def use_xero_oauth_app(self) -> None:
+        """destination-xero signs in with the sandbox's Xero OAuth app (a rotating refresh token)
+        instead of its custom connection."""
+        app = self.sandbox.xero.credentials()["oauth_app"]
+        config = json.loads(self.destination_config.read_text())
+        config["credentials"] = {
+            "auth_type": "oauth2_app",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "refresh_token": app["refresh_token"],
+            "tenant_id": self.tenant_id,
+        }
+        self.destination_config.write_text(json.dumps(config))
 
     def on_cursor(self, cursor: str) -> None:
         """Syncs from now on read `invoices` on `cursor` (sync modes 1 to 3)."""
@@ -200,7 +217,11 @@ class Pipeline:
         )
 
     def _parse(self, emitted: bytes, echoed: bytes, source_exit: int, dest_exit: int) -> Sync:
+        """The messages of both connectors; the configs they hand back are stored, as the
+        platform stores them."""
         records, source_states, source_errors = [], [], []
+        source_configs: list[dict[str, Any]] = []
+        destination_configs: list[dict[str, Any]] = []
         for line in emitted.splitlines():
             message = _message(line)
             if message is None:
@@ -212,9 +233,7 @@ class Pipeline:
             elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
                 source_errors.append(message["trace"]["error"])
             elif message["type"] == "CONTROL":
-                config = json.loads(self.source_config.read_text())
-                config.update(message["control"]["connectorConfig"]["config"])
-                self.source_config.write_text(json.dumps(config))
+                source_configs.append(_store(self.source_config, message))
         states, logs, errors = [], [], []
         for line in echoed.splitlines():
             message = _message(line)
@@ -226,8 +245,19 @@ class Pipeline:
                 logs.append(message["log"]["message"])
             elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
                 errors.append(message["trace"]["error"])
+            elif message["type"] == "CONTROL":
+                destination_configs.append(_store(self.destination_config, message))
         return Sync(
-            records, source_states, source_errors, states, logs, errors, source_exit, dest_exit
+            records,
+            source_states,
+            source_errors,
+            states,
+            logs,
+            errors,
+            source_exit,
+            dest_exit,
+            source_configs,
+            destination_configs,
         )
 
     def xero(self) -> dict[str, Any]:
@@ -392,6 +422,14 @@ class _Relay:
     def _is(line: bytes, kind: str) -> bool:
         message = _message(line)
         return message is not None and message.get("type") == kind
+
+
+def _store(path: Path, message: dict[str, Any]) -> dict[str, Any]:
+    """Applies a CONNECTOR_CONFIG control message to a connector's config file; returns it."""
+    config = json.loads(path.read_text())
+    config.update(message["control"]["connectorConfig"]["config"])
+    path.write_text(json.dumps(config))
+    return config
 
 
 def _message(line: bytes) -> dict[str, Any] | None:
