@@ -109,9 +109,10 @@ def run(name: str, heading: str, smoke: bool, out: Path) -> str | None:
 def sections(text: str) -> dict[str, str]:
     """The sections of an existing RESULTS.md, by benchmark name."""
     starts = list(SECTION_START.finditer(text))
+    ends = [match.start() for match in starts[1:]] + [len(text)] if starts else []
     return {
-        match[1]: text[match.start() : ends.start() if ends else len(text)].strip() + "\n"
-        for match, ends in zip(starts, [*starts[1:], None], strict=True)
+        match[1]: text[match.start() : end].strip() + "\n"
+        for match, end in zip(starts, ends, strict=True)
     }
 
 

@@ -54,6 +54,7 @@ def test_each_benchmark_runs_at_a_tiny_size(name: str, tmp_path: Path) -> None:
 def test_a_run_keeps_the_sections_of_the_benchmarks_it_did_not_run(tmp_path: Path) -> None:
     known = {"a": "A", "b": "B", "c": "C"}
     results = tmp_path / "RESULTS.md"
+    results.write_text("# Results written before sections were marked\n")
     runner.write_results(results, {"a": "<!-- benchmark: a -->\n## A\n\nold a\n"}, known)
     runner.write_results(results, {"c": "<!-- benchmark: c -->\n## C\n\nc\n"}, known)
     runner.write_results(results, {"a": "<!-- benchmark: a -->\n## A\n\nnew a\n"}, known)
