@@ -39,8 +39,9 @@ format: $(BOOTSTRAPPED)
 	$(BIN)/ruff check --fix .
 
 # Runs every benchmark (benchmarks/run.py says how they are found) and writes benchmarks/RESULTS.md.
+# The bench group (matplotlib, for the plots) is installed for it alone.
 bench: $(BOOTSTRAPPED)
-	$(BIN)/python -m pip install --quiet --group bench
+	$(BIN)/uv sync --frozen --all-packages --extra test --group bench
 	$(BIN)/python benchmarks/run.py
 
 clean:
