@@ -40,8 +40,11 @@ format: $(BOOTSTRAPPED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Runs every benchmark (benchmarks/run.py says how they are found) and writes benchmarks/RESULTS.md.
+# The bench group (matplotlib, for the plots) is installed for it alone.
 bench: $(BOOTSTRAPPED)
-	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; else echo "no benchmarks yet"; fi
+	$(BIN)/uv sync --frozen --all-packages --extra test --group bench
+	$(BIN)/python benchmarks/run.py
 
 # Wheels of every package in dist/, for installs outside the workspace, such as PyAirbyte's
 # get_source(..., pip_url=...) (invoice-sync/README.md).

@@ -9,14 +9,13 @@ few calls come on top of them. Records come as a source sends them, a state mess
 Targets: at most 1.25 Keap calls per invoice on a fresh account (contacts and look-ups
 included), and at most one call per 500 records when the same records come again.
 
-`--invoices N --contacts M` runs it at another size (`make test` runs a tiny one); the targets
+`--invoices N --contacts M` runs it at another size (`--smoke`: a tiny one); the targets
 are checked at the full size. Exits non-zero when the account does not hold each invoice once,
 or a target is missed. Prints a markdown table.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -27,12 +26,16 @@ from typing import Any
 
 from destination_runs import Destination, Run, record_message, state_message
 from destination_xero_records import invoices_and_payments
+from options import parser
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
 
+SECTION = "destination-keap: 5,000 Xero invoices over 1,000 contacts"
+
 INVOICES = 5_000
 CONTACTS = 1_000
+SMOKE_INVOICES, SMOKE_CONTACTS = 40, 8
 STATE_EVERY = 1_000
 CALLS_PER_INVOICE = 1.25
 RECORDS_PER_REPLAY_CALL = 500
@@ -87,10 +90,12 @@ def account_counts(sandbox: Sandbox) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invoices", type=int, default=INVOICES)
-    parser.add_argument("--contacts", type=int, default=CONTACTS)
-    args = parser.parse_args(argv)
+    options = parser(__doc__)
+    options.add_argument("--invoices", type=int, default=INVOICES)
+    options.add_argument("--contacts", type=int, default=CONTACTS)
+    args = options.parse_args(argv)
+    if args.smoke:
+        args.invoices, args.contacts = SMOKE_INVOICES, SMOKE_CONTACTS
     with tempfile.TemporaryDirectory() as tmp, SandboxServer() as server:
         work = Path(tmp)
         input_path = work / "input.jsonl"

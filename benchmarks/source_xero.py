@@ -17,7 +17,8 @@ Xero's rate limits are off, so that calls are counted, not waited for; at Xero's
 minute and 5,000 a day each figure says how long a sync would take and how much of a day's
 calls it spends. Prints markdown tables; exits non-zero if a record is missing or repeated.
 
-    BENCH_INVOICES=300 BENCH_CONTACTS=30 .venv/bin/python benchmarks/source_xero.py   # smoke
+    .venv/bin/python benchmarks/source_xero.py [--smoke]
+    BENCH_INVOICES=300 BENCH_CONTACTS=30 .venv/bin/python benchmarks/source_xero.py
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from options import parser
 from peak_memory import PeakMemory
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
 
+SECTION = "source-xero: 50,000 sales invoices with their payments and contacts"
+
 INVOICES = int(os.environ.get("BENCH_INVOICES", "50000"))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "5000"))
-PART_PAYMENTS = INVOICES // 5
+SMOKE_INVOICES, SMOKE_CONTACTS = 120, 12
 STATUSES = {"AUTHORISED": 4, "PAID": 5, "VOIDED": 1}
 TARGET_CALLS_PER_RECORD = 0.0011
 TARGET_PEAK_MIB = 150
@@ -194,15 +198,17 @@ def per_stream(run: Run) -> dict[str, int]:
     return {s: run.calls.get(f"GET /api.xro/2.0/{r}", 0) for s, r in RESOURCES.items()}
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    smoke = parser(__doc__).parse_args(argv).smoke
+    invoices, contacts = (SMOKE_INVOICES, SMOKE_CONTACTS) if smoke else (INVOICES, CONTACTS)
     sandbox = Sandbox()
     sandbox.clock.freeze()
     with SandboxServer(sandbox) as server, tempfile.TemporaryDirectory() as work:
         seeded = sandbox.seed(
             xero={
-                "contacts": CONTACTS,
-                "invoices": INVOICES,
-                "payments": PART_PAYMENTS,
+                "contacts": contacts,
+                "invoices": invoices,
+                "payments": invoices // 5,  # part payments
                 "statuses": STATUSES,
                 "spacing": 1,
             }
@@ -284,4 +290,4 @@ def _met(ok: bool) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

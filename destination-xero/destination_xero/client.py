@@ -115,14 +115,29 @@ class XeroErrorHandler(HttpStatusErrorHandler):
                 "and that the app is still connected to the organisation."
             )
         else:
-            where = f"'{self.tenant_field}' and " if self.tenant_field else ""
-            message = (
-                f"Xero refused the call (403 Not Permitted): check {where}that the app has the "
-                "scopes accounting.invoices, accounting.payments, accounting.contacts and "
-                "accounting.settings.read (or accounting.transactions)."
-            )
+            message = self._not_permitted()
         return AirbyteTracedException(
             message=message, internal_message=message, failure_type=FailureType.config_error
+        )
+
+    def _not_permitted(self) -> str:
+        """What a 403 means: the app's connection to the organisation is gone (the user
+        disconnected it or revoked its access, mid-sync perhaps) or a scope is missing."""
+        scopes = (
+            "accounting.invoices, accounting.payments, accounting.contacts and "
+            "accounting.settings.read (or accounting.transactions)"
+        )
+        if self.tenant_field is None:
+            return (
+                "Xero refused the call (403 Not Permitted): the Custom Connection is no longer "
+                f"connected to its organisation, or lacks one of the scopes {scopes}."
+            )
+        return (
+            "Xero refused the call (403 Not Permitted): the app is no longer connected to the "
+            f"organisation in '{self.tenant_field}' (disconnected, or its access revoked), or "
+            f"lacks one of the scopes {scopes}. Authorise the app again on that organisation "
+            "with those scopes and offline_access, and put the new refresh token in "
+            "'credentials.refresh_token'."
         )
 
 

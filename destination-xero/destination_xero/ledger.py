@@ -6,7 +6,7 @@ answer also carries each invoice's payments, whose references say which source p
 already in Xero, and with which amount. An invoice whose contact this run created cannot exist
 yet, so it needs no look-up; neither does one the run has already seen.
 
-What the run has seen is kept compact (a few hundred bytes an invoice) and bounded: after each
+What the run has seen is kept compact (about 1.3 KB an invoice) and bounded: after each
 flush, beyond `MAX_KNOWN` invoices the least recently used are forgotten, and looked up again
 should a later record need them (from then on, invoices of new contacts are looked up too).
 """

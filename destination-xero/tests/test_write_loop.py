@@ -44,6 +44,17 @@ def test_a_state_is_echoed_only_after_the_records_before_it_are_in_xero(
     assert seen_at_each_state == [3, 6]
 
 
+def test_a_sync_with_nothing_new_costs_xero_no_call_and_echoes_every_state(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig
+) -> None:
+    nothing_new = [kit.state("invoices", "000130"), kit.state("payments", "000120")]
+    written = kit.write(sandbox_config(oauth=True), nothing_new)
+    assert written.error is None
+    assert [s.stream.stream_descriptor.name for s in written.states] == ["invoices", "payments"]
+    assert [s.destinationStats.recordCount for s in written.states] == [0, 0]
+    assert sandbox.stats.count("xero") == 0  # not even a token: the refresh token is not spent
+
+
 def test_elements_xero_refuses_reject_only_their_records(
     kit: SimpleNamespace, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:

@@ -61,6 +61,10 @@ class Emulator(abc.ABC):
     def fault_response(self, fault: Fault) -> Response:
         """The vendor's own answer for an injected status (its 429 headers and body, its 5xx)."""
 
+    def secrets(self) -> set[str]:
+        """Every credential this API has issued or holds, so a test can check none leaks."""
+        return set()
+
     def tenant_of(self, request: Request) -> str | None:
         """The tenant a call is for, as call statistics group it."""
         return None

@@ -8,6 +8,9 @@ Tests that must check responses against the vendors' OpenAPI specs use `sandbox_
 tests of the checker itself use `spec_conformance`. The specs are not in the repository: without
 them (see `conformance.specs_dir`) `sandbox_conformance` runs its tests unchecked and
 `spec_conformance` skips, and the session's summary says so once, with where to get them.
+
+With the fixtures comes `leaks`: after every test, what connectors wrote is scanned for the
+credentials the sandbox issued.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import pytest
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
+
+pytest_plugins = ["keap_xero_sandbox.leaks"]
 
 if TYPE_CHECKING:
     from keap_xero_sandbox.conformance import Conformance

@@ -70,6 +70,11 @@ class Sandbox:
             return self.emulators[api].dump()
         return {name: emulator.dump() for name, emulator in self.emulators.items()}
 
+    def secrets(self) -> set[str]:
+        """Every client secret, API key and token the emulators have issued since the last
+        reset, spent and revoked ones included (see `leaks`)."""
+        return set().union(*(emulator.secrets() for emulator in self.emulators.values()))
+
     def describe(self) -> dict[str, Any]:
         return {
             "url": self.url,

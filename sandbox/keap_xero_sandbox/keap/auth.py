@@ -114,6 +114,7 @@ class KeapAuth:
         self._codes: dict[str, AuthorizationCode] = {}
         self._access: dict[str, IssuedToken] = {}
         self._refresh: dict[str, IssuedToken] = {}
+        self._revoked: set[str] = set()
         self.initial_refresh_token = self.mint_refresh_token().value
         self.initial_access_token = self.mint_access_token().value
 
@@ -154,7 +155,33 @@ class KeapAuth:
         """Forget a token or key, as when a user removes an app's access."""
         tokens = [table.pop(value, None) for table in (self._access, self._refresh)]
         key = self.api_keys.pop(value, None)
-        return key is not None or any(tokens)
+        revoked = key is not None or any(tokens)
+        if revoked:
+            self._revoked.add(value)
+        return revoked
+
+    def revoke_client(self, client_id: str = CLIENT_ID) -> int:
+        """Forget every token issued to an OAuth client, as when the user removes the app's
+        access to the account; returns how many."""
+        issued = [
+            token.value
+            for table in (self._access, self._refresh)
+            for token in table.values()
+            if token.client_id == client_id
+        ]
+        return sum(self.revoke(value) for value in issued)
+
+    def secrets(self) -> set[str]:
+        """Every secret of the account, spent and revoked ones included: client secrets, API
+        keys, codes and tokens (so a test can check that none leaks)."""
+        return {
+            *(client.client_secret for client in self.clients.values()),
+            *self.api_keys,
+            *self._codes,
+            *self._access,
+            *self._refresh,
+            *self._revoked,
+        }
 
     # --- the consent page ---------------------------------------------------------------------
 

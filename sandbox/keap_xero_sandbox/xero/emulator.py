@@ -156,6 +156,9 @@ class XeroEmulator(Emulator):
     def default_ledger_id(self) -> str:
         return DEMO_TENANT_ID
 
+    def secrets(self) -> set[str]:
+        return self.identity.secrets()
+
     def credentials(self) -> dict[str, Any]:
         """The fixed sandbox credentials (fake, valid only here)."""
         return {

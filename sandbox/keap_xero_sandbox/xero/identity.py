@@ -156,6 +156,7 @@ class Identity:
     _access: dict[str, _AccessToken] = field(default_factory=dict)
     _refresh: dict[str, _RefreshToken] = field(default_factory=dict)
     _codes: dict[str, _Code] = field(default_factory=dict)
+    _revoked: set[str] = field(default_factory=set)
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -389,6 +390,39 @@ class Identity:
         if not allowed:
             raise Forbidden()
         return tenant
+
+    def revoke(self, client_id: str | None, client_secret: str | None, token: str) -> None:
+        """Answer `POST /connect/revocation`: a refresh token of the app is revoked with every
+        token rotated from the same consent, and the app's connections made by that consent are
+        removed (calls with its access tokens are then refused for those organisations). An
+        unknown token is no error (RFC 7009); a wrong client is `invalid_client`."""
+        with self._lock:
+            app = self.apps.get(client_id or "")
+            if app is None or not hmac.compare_digest(app.client_secret, client_secret or ""):
+                raise TokenError("invalid_client")
+            held = self._refresh.get(token)
+            if held is None or held.grant.client_id != app.client_id:
+                return
+            event = (app.client_id, held.grant.auth_event_id)
+            for value, refresh in list(self._refresh.items()):
+                if (refresh.grant.client_id, refresh.grant.auth_event_id) == event:
+                    del self._refresh[value]
+                    self._revoked.add(value)
+            for connection_id, connection in list(self.connections.items()):
+                if (connection.client_id, connection.auth_event_id) == event:
+                    del self.connections[connection_id]
+
+    def secrets(self) -> set[str]:
+        """Every secret of the identity service, revoked ones included: client secrets, codes,
+        access and refresh tokens (so a test can check that none leaks)."""
+        with self._lock:
+            return {
+                *(app.client_secret for app in self.apps.values()),
+                *self._codes,
+                *self._access,
+                *self._refresh,
+                *self._revoked,
+            }
 
     def expire_access_tokens(self) -> None:
         """Forget nothing, but make every access token already issued expire now."""

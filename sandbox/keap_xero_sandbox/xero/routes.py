@@ -67,6 +67,15 @@ def identity_blueprint(emulator: XeroEmulator) -> Blueprint:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @bp.post("/connect/revocation")
+    def revocation() -> Response:
+        client_id, client_secret = _client_credentials()
+        try:
+            emulator.identity.revoke(client_id, client_secret, request.form.get("token") or "")
+        except TokenError as error:
+            return json_response(error.body(), error.status)
+        return Response(status=200)
+
     @bp.get("/connections")
     def connections() -> Response:
         def answer(caller: Caller) -> Response:

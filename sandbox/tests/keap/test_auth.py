@@ -339,3 +339,15 @@ def test_how_each_call_carried_its_credential_is_counted(keap_sandbox, credentia
     assert not any(key in how or token in how for how in keap_sandbox.keap.auth.presented)
     keap_sandbox.reset()
     assert keap_sandbox.keap.auth.presented == {}
+
+
+def test_removing_an_apps_access_revokes_every_token_it_holds(keap_sandbox, credentials):
+    answer = refresh(keap_sandbox, credentials, credentials["refresh_token"]).json()
+    assert keap_sandbox.keap.auth.revoke_client() == 4  # the reset's two and the refresh's two
+
+    assert refresh(keap_sandbox, credentials, answer["refresh_token"]).status_code == 400
+    refused = call_with(keap_sandbox, {"Authorization": f"Bearer {answer['access_token']}"})
+    assert refused.status_code == 401
+    issued = keap_sandbox.keap.secrets()
+    assert {answer["refresh_token"], answer["access_token"], credentials["client_secret"]} <= issued
+    assert {credentials["personal_access_token"], credentials["service_account_key"]} <= issued

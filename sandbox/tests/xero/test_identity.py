@@ -211,3 +211,40 @@ def test_an_added_organisation_is_reachable_once_authorised(sandbox, token_reque
     token = refresh(token_request, sandbox, minted).json()["access_token"]
     answer = get(sandbox, f"{API}/Organisation", token, tenant)
     assert answer.json()["Organisations"][0]["Name"] == "Branch Office"
+
+
+def test_revoking_a_refresh_token_ends_the_consent_it_came_from(sandbox, token_request):
+    client_id, secret, first = oauth(sandbox)
+    tenant = sandbox.xero.credentials()["custom_connection"]["tenant_id"]
+    answer = refresh(token_request, sandbox, first).json()
+    second, access = answer["refresh_token"], answer["access_token"]
+    assert get(sandbox, f"{API}/Organisation", access, tenant).status_code == 200
+
+    revocation = f"{sandbox.url}/connect/revocation"
+    wrong = requests.post(revocation, data={"token": first}, auth=(client_id, "no"), timeout=30)
+    assert (wrong.status_code, wrong.json()) == (400, {"error": "invalid_client"})
+    revoked = requests.post(revocation, data={"token": first}, auth=(client_id, secret), timeout=30)
+    assert revoked.status_code == 200
+
+    # Every token rotated from that consent is dead, and its connections are gone.
+    for token in (first, second):
+        assert refresh(token_request, sandbox, token).json() == {"error": "invalid_grant"}
+    assert get(sandbox, f"{API}/Organisation", access, tenant).status_code == 403
+    assert get(sandbox, "/connections", access).json() == []
+    unknown = requests.post(revocation, data={"token": "x"}, auth=(client_id, secret), timeout=30)
+    assert unknown.status_code == 200  # RFC 7009: nothing to revoke is no error
+
+
+def test_the_secrets_issued_are_known_for_leak_checks(sandbox, token_request):
+    client_id, secret, first = oauth(sandbox)
+    second = refresh(token_request, sandbox, first).json()
+    requests.post(
+        f"{sandbox.url}/connect/revocation",
+        data={"token": second["refresh_token"]},
+        auth=(client_id, secret),
+        timeout=30,
+    )
+    issued = sandbox.xero.secrets()
+    assert {secret, first, second["refresh_token"], second["access_token"]} <= issued
+    assert custom(sandbox)[1] in issued
+    assert issued <= sandbox.secrets()
