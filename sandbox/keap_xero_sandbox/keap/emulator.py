@@ -59,6 +59,9 @@ class KeapEmulator(Emulator):
         # The most records a list page holds, whatever `page_size` asks (see KEAP.md, Paging).
         self.largest_page = MAX_PAGE_SIZE
 
+    def secrets(self) -> set[str]:
+        return self.auth.secrets()
+
     def credentials(self) -> dict[str, Any]:
         """The default credentials (the same after every reset); see KEAP.md."""
         return self.auth.credentials()
