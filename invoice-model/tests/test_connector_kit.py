@@ -125,14 +125,22 @@ def test_backoff_of_a_429_obeys_retry_after_else_grows_with_jitter_up_to_the_cap
         assert all(ceiling / 2 <= w <= ceiling for w in waits)
 
 
-def test_backoff_waits_for_rate_limits_only():
-    """The CDK words every wait a strategy asks for as a rate limit: a 5xx or a call without an
-    answer gets none from it, and is retried with the CDK's own backoff, worded as an error."""
+def test_backoff_waits_for_rate_limits_and_for_a_503_that_says_when():
+    """The CDK words every wait a strategy asks for as a rate limit (naming the status): another
+    5xx, a 503 without `Retry-After` or a call without an answer gets none from it, and is
+    retried with the CDK's own backoff, worded as an error."""
     strategy = RetryAfterBackoff(base_seconds=1, cap_seconds=8)
-    unavailable = _response({"Retry-After": "5"})
-    unavailable.status_code = 503
-    assert strategy.backoff_time(unavailable, 1) is None
+    assert strategy.backoff_time(_status(503, {"Retry-After": "5"}), 1) == 5
+    assert strategy.backoff_time(_status(503, {"Retry-After": "0"}), 1) > 0
+    assert strategy.backoff_time(_status(503, {}), 1) is None
+    assert strategy.backoff_time(_status(500, {"Retry-After": "5"}), 1) is None
     assert strategy.backoff_time(requests.ConnectionError(), 1) is None
+
+
+def _status(status, headers):
+    response = _response(headers)
+    response.status_code = status
+    return response
 
 
 def test_basic_auth_header():

@@ -74,7 +74,11 @@ class KeapBackoff(RetryAfterBackoff):
         attempt_count: int,
     ) -> float | None:
         wait = super().backoff_time(response_or_exception, attempt_count)
-        if wait is not None:  # a 429: the only answer waited for here
+        throttled = (
+            isinstance(response_or_exception, requests.Response)
+            and response_or_exception.status_code == 429
+        )
+        if throttled and wait is not None:
             self.usage.note_wait(wait + CDK_EXTRA_WAIT)
             if self.waits is not None:
                 self.waits.waiting(wait + CDK_EXTRA_WAIT, "Keap's rate limit (429)")
