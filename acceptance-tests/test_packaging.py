@@ -10,6 +10,7 @@ Airbyte's template sets it; its base image, name and version are metadata.yaml's
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import shutil
@@ -168,8 +169,34 @@ def test_the_locked_export_replayed_on_the_copied_files_pins_the_dependencies(
     assert "--hash=sha256:" in requirements
     pinned = re.findall(r"^([a-z0-9][a-z0-9._-]*)==", requirements, re.MULTILINE)
     assert pinned
-    for absent in ("pytest", "ruff", "uv", "keap-xero-sandbox", "invoice-model", connector):
+    for absent in (
+        "hypothesis",
+        "pytest",
+        "ruff",
+        "uv",
+        "keap-xero-sandbox",
+        "invoice-model",
+        connector,
+    ):
         assert absent not in pinned
+
+
+def test_no_module_the_image_runs_imports_test_code(connector: str):
+    """The connector's package and the connector kit (in every image) import neither the
+    sandbox's test helpers nor a test library; tests take theirs from the sandbox."""
+    packages = [ROOT / connector / connector.replace("-", "_"), ROOT / "invoice-model"]
+    test_code = {"hypothesis", "pytest", "_pytest", "keap_xero_sandbox"}
+    for module in (m for package in packages for m in package.rglob("*.py")):
+        if "tests" in module.relative_to(ROOT).parts:
+            continue
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = [alias.name for alias in getattr(node, "names", [])]
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif not isinstance(node, ast.Import):
+                continue
+            imported = {name.split(".")[0] for name in names}
+            assert not imported & test_code, f"{module.relative_to(ROOT)} imports {imported}"
 
 
 def test_the_installer_is_the_version_make_uses(connector: str):

@@ -9,22 +9,13 @@ from keap_xero_sandbox.sandbox import Sandbox
 
 def keap_source(sandbox: Sandbox) -> dict[str, Any]:
     """source-keap on the sandbox's Keap OAuth client, from the first invoice."""
-    return {
-        "credentials": sandbox.keap.connector_credentials(),
-        "start_from": {"start_type": "beginning"},
-        "api_url": sandbox.url,
-    }
+    return {**keap_destination(sandbox), "start_from": {"start_type": "beginning"}}
 
 
 def xero_destination(sandbox: Sandbox) -> dict[str, Any]:
     """destination-xero on the sandbox's custom connection, with the demo company's accounts."""
-    credentials = sandbox.xero.credentials()["custom_connection"]
     return {
-        "credentials": {
-            "auth_type": "custom_connection",
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-        },
+        "credentials": sandbox.xero.connector_credentials("custom_connection"),
         "invoices": {
             "sales_account_code": "200",
             "shipping_account_code": "210",
@@ -33,3 +24,16 @@ def xero_destination(sandbox: Sandbox) -> dict[str, Any]:
         "payments": {"account_code": "090"},
         "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
     }
+
+
+def xero_source(sandbox: Sandbox) -> dict[str, Any]:
+    """source-xero on the sandbox's Xero OAuth app and its first organisation."""
+    return {
+        "credentials": sandbox.xero.connector_credentials(),
+        "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
+    }
+
+
+def keap_destination(sandbox: Sandbox) -> dict[str, Any]:
+    """destination-keap on the sandbox's Keap OAuth client."""
+    return {"credentials": sandbox.keap.connector_credentials(), "api_url": sandbox.url}

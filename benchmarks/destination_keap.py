@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from configs import keap_destination
 from destination_runs import Destination, Run, record_message, state_message
 from destination_xero_records import invoices_and_payments
 from options import parser
@@ -80,10 +81,6 @@ def messages(path: Path, invoices: int, contacts: int) -> int:
     return count
 
 
-def destination_config(sandbox: Sandbox) -> dict[str, Any]:
-    return {"credentials": sandbox.keap.connector_credentials(), "api_url": sandbox.url}
-
-
 def account_counts(sandbox: Sandbox) -> dict[str, int]:
     state = sandbox.dump("keap")
     return {"orders": len(state["orders"]), "contacts": len(state["contacts"])}
@@ -102,7 +99,7 @@ def main(argv: list[str]) -> int:
         records = messages(input_path, args.invoices, args.contacts)
         sandbox = server.sandbox
         sandbox.reset()
-        fresh = write(sandbox, destination_config(sandbox), input_path, work, "fresh account")
+        fresh = write(sandbox, keap_destination(sandbox), input_path, work, "fresh account")
         counts = account_counts(sandbox)
         replay = write(sandbox, fresh.config, input_path, work, "the same records again")
         runs = [fresh, replay]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from configs import xero_source
 from options import parser
 from peak_memory import PeakMemory
 
@@ -78,20 +79,6 @@ class Run:
     @property
     def call_count(self) -> int:
         return sum(self.calls.values())
-
-
-def config(sandbox: Sandbox, url: str) -> dict[str, Any]:
-    app = sandbox.xero.credentials()["oauth_app"]
-    return {
-        "credentials": {
-            "auth_type": "oauth2_app",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "refresh_token": app["refresh_token"],
-            "tenant_id": app["tenant_ids"][0],
-        },
-        "advanced": {"api_base_url": url, "identity_base_url": url},
-    }
 
 
 def read(name: str, sandbox: Sandbox, work: Path, cfg: dict[str, Any], state: Any = None) -> Run:
@@ -216,7 +203,7 @@ def main(argv: list[str]) -> int:
         sandbox.clock.set_speed(1)
         sandbox.xero.limits.enabled = False
         wanted = expected(sandbox)
-        ours = read("full", sandbox, Path(work), config(sandbox, server.url))
+        ours = read("full", sandbox, Path(work), xero_source(sandbox))
         again = read("no change", sandbox, Path(work), ours.config or {}, ours.states)
         today = todays_reader(sandbox, server.url)
 

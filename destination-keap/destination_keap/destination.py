@@ -18,7 +18,11 @@ from destination_keap.account import Account
 from destination_keap.client import KeapClient
 from destination_keap.config import Settings, read_settings
 from destination_keap.writer import Writer
-from invoice_model.connector.destination import StopSync, supported_streams
+from invoice_model.connector.destination import (
+    StopSync,
+    supported_streams,
+    write_when_records_come,
+)
 from invoice_model.connector.entrypoint import ContractDestination
 from invoice_model.connector.keap.errors import KeapUsage
 from invoice_model.connector.messages import Unreadable
@@ -46,14 +50,22 @@ class DestinationKeap(ContractDestination):
         configured_catalog: ConfiguredAirbyteCatalog,
         input_messages: Iterable[AirbyteMessage | Unreadable],
     ) -> Iterator[AirbyteMessage]:
+        """Signs in and reads the account only once a record comes: a sync that brings nothing
+        new, as most scheduled syncs do, makes no Keap call; its states are echoed all the same,
+        covering no record.
+        """
         settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict, kept whole
         streams = supported_streams(configured_catalog, "destination-keap")
         with_payments = settings.write_payments and PAYMENTS.name in streams
-        try:
-            client, account = connect(settings, logger, with_payments=with_payments)
-        except StopSync as stop:
-            raise stop.error from stop
-        yield from Writer(settings, client, account).write(input_messages)
+
+        def writer() -> Writer:
+            try:
+                client, account = connect(settings, logger, with_payments=with_payments)
+            except StopSync as stop:
+                raise stop.error from stop
+            return Writer(settings, client, account)
+
+        yield from write_when_records_come(input_messages, writer, "Keap")
 
 
 def connect(

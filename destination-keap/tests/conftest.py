@@ -21,6 +21,7 @@ from keap_xero_sandbox.destinations import (
     input_line,
     record,
     state,
+    stream_status,
     sync,
 )
 from keap_xero_sandbox.sandbox import Sandbox
@@ -204,6 +205,7 @@ def kit() -> SimpleNamespace:
         payment=payment,
         record=record,
         state=state,
+        stream_status=stream_status,
         sync=sync,
         catalog=catalog,
         run=runs.run,

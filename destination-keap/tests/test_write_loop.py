@@ -4,7 +4,14 @@ one with their reason, the rest written, and what is refused at the start."""
 from __future__ import annotations
 
 import pytest
-from airbyte_cdk.models import DestinationSyncMode, FailureType, Type
+from airbyte_cdk.models import (
+    AirbyteLogMessage,
+    AirbyteMessage,
+    DestinationSyncMode,
+    FailureType,
+    Level,
+    Type,
+)
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_keap import DestinationKeap
@@ -21,6 +28,41 @@ def test_a_state_is_echoed_only_after_the_records_before_it_are_in_keap(keap, ki
                 (len(keap.orders()), message.state.destinationStats.recordCount)
             )
     assert seen_at_each_state == [(2, 2), (4, 2), (5, 1)]
+
+
+def test_a_sync_that_brings_no_record_makes_no_keap_call(keap, kit):
+    """What a source sends when nothing changed (a stream status, its log, the state), piped
+    in as it prints it: no sign-in, no look-up, the state echoed covering no record."""
+    said = AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message="read"))
+    messages = [
+        kit.stream_status("invoices", "STARTED"),
+        said,
+        kit.state("invoices", "2026-01-02T03:04:05Z"),
+        kit.stream_status("invoices"),
+    ]
+    written = kit.cli(keap.config("oauth2.0"), [kit.input_line(m) for m in messages], ["invoices"])
+
+    assert written.error is None
+    assert keap.calls() == 0
+    [echoed] = written.states
+    assert echoed.stream.stream_state.updated_at == "2026-01-02T03:04:05Z"
+    assert echoed.destinationStats.recordCount == 0
+    assert written.summary == "Keap: no records"
+    assert not [m for m in written.messages if m.type == Type.CONTROL]
+
+
+def test_states_before_the_first_record_are_echoed_and_the_records_after_written(keap, kit):
+    messages = [
+        kit.stream_status("invoices", "STARTED"),
+        kit.state("invoices", "000000"),
+        *kit.sync([kit.invoice(1), kit.invoice(2)]),
+    ]
+    written = kit.write(keap.config(), messages, ["invoices"])
+
+    assert written.error is None
+    assert [s.destinationStats.recordCount for s in written.states] == [0, 2]
+    assert sorted(keap.orders()) == sorted([kit.xero_id(1), kit.xero_id(2)])
+    assert keap.calls("GET", "businessProfile") == 1
 
 
 def test_an_order_keap_refuses_rejects_only_its_record_with_keaps_reason(keap, kit):

@@ -16,15 +16,15 @@ from hypothesis import HealthCheck, example, given, settings
 
 from destination_xero import DestinationXero
 from destination_xero.config import SourceTaxLines, XeroCalculatedTax, read_settings
-from invoice_model.connector.config_fuzz import (
+from invoice_model.connector.destination import RecordError
+from invoice_model.connector.spec import check_config
+from invoice_model.connector.xero.access import CUSTOM_CONNECTION
+from keap_xero_sandbox.config_fuzz import (
     JSONSCHEMA_WORDS,
     assert_told_by_field,
     changed,
     changes,
 )
-from invoice_model.connector.destination import RecordError
-from invoice_model.connector.spec import check_config
-from invoice_model.connector.xero.access import CUSTOM_CONNECTION
 
 if TYPE_CHECKING:
     from conftest import MakeConfig

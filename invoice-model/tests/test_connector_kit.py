@@ -1,16 +1,21 @@
-"""The shared connector pieces: base-URL rules, config errors and backoff."""
+"""The shared connector pieces: base-URL rules, config errors, backoff, and a destination's
+writer made only once there is a record to write."""
 
 import datetime as dt
 from email.utils import format_datetime
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteStreamStatus, FailureType, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from invoice_model import examples
 from invoice_model.connector.config import base_url, config_error
+from invoice_model.connector.destination import Outcome, RecordWriter, write_when_records_come
 from invoice_model.connector.http import RetryAfterBackoff, retry_after_seconds
 from invoice_model.connector.oauth import basic_auth_header
+from invoice_model.contract import INVOICES
+from keap_xero_sandbox.destinations import record, state, stream_status
 
 DEFAULT = "https://api.xero.com/api.xro/2.0"
 
@@ -145,3 +150,60 @@ def _status(status, headers):
 
 def test_basic_auth_header():
     assert basic_auth_header("id", "secret") == "Basic aWQ6c2VjcmV0"
+
+
+class Books(RecordWriter):
+    """A destination that keeps what it is given, each record created."""
+
+    system = "Books"
+    source_written_here = "books"
+
+    def __init__(self) -> None:
+        super().__init__(fail_on_invalid_record=True)
+        self.kept: list[str] = []
+
+    def commit(self, invoices, payments, notices) -> None:
+        for data in [*invoices, *payments]:
+            self.kept.append(data["source_id"])
+            self.count(INVOICES.name, Outcome.CREATED)
+
+    def usage(self) -> str:
+        return "no calls"
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_destination_makes_its_writer_at_the_first_record_with_what_came_before():
+    made: list[Books] = []
+
+    def writer() -> Books:
+        made.append(Books())
+        return made[-1]
+
+    invoice = examples.invoice(source="xero")
+    messages = [
+        stream_status("payments", "COMPLETE"),
+        state("invoices", "1"),
+        record("invoices", invoice),
+        state("invoices", "2"),
+    ]
+    told = list(write_when_records_come(messages, writer, "Books"))
+
+    [books] = made
+    assert books.kept == [invoice["source_id"]]
+    assert books.statuses == {"payments": AirbyteStreamStatus.COMPLETE}  # came before it
+    echoed = [m.state.destinationStats.recordCount for m in told if m.type == Type.STATE]
+    assert echoed == [0, 1]
+
+
+def test_a_destination_sent_no_record_never_makes_its_writer():
+    def writer() -> Books:
+        raise AssertionError("made without a record to write")
+
+    messages = [stream_status("invoices", "STARTED"), state("invoices", "1")]
+    told = list(write_when_records_come(messages, writer, "Books"))
+
+    assert [m.type for m in told] == [Type.STATE, Type.LOG]
+    assert told[0].state.destinationStats.recordCount == 0
+    assert told[1].log.message == "Books: no records"

@@ -9,12 +9,12 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from hypothesis import example, given, settings
 
-from invoice_model.connector.config_fuzz import (
+from invoice_model.connector.spec import FieldProblem, check_config, problems
+from keap_xero_sandbox.config_fuzz import (
     assert_told_by_field,
     changed,
     changes,
 )
-from invoice_model.connector.spec import FieldProblem, check_config, problems
 
 SECRET = "s3cr3t-value-never-shown"
 SPEC: dict[str, Any] = {

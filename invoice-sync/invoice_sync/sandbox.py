@@ -172,29 +172,13 @@ def demo_tenant(sandbox: Sandbox) -> str:
 
 def keap_config(sandbox: Sandbox) -> dict[str, Any]:
     """source-keap's config for the sandbox's Keap account, signed in with OAuth."""
-    credentials = sandbox.keap.credentials()
-    return {
-        "credentials": {
-            "auth_type": "oauth2.0",
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-            "refresh_token": credentials["refresh_token"],
-        },
-        "api_url": sandbox.url,
-    }
+    return {"credentials": sandbox.keap.connector_credentials(), "api_url": sandbox.url}
 
 
 def xero_config(sandbox: Sandbox) -> dict[str, Any]:
     """destination-xero's config for the sandbox's demo company, signed in as an OAuth2 app."""
-    app = sandbox.xero.credentials()["oauth_app"]
     return {
-        "credentials": {
-            "auth_type": "oauth2_app",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "refresh_token": app["refresh_token"],
-            "tenant_id": demo_tenant(sandbox),
-        },
+        "credentials": sandbox.xero.connector_credentials(tenant_id=demo_tenant(sandbox)),
         **XERO_SETTINGS,
         "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
     }

@@ -17,14 +17,14 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from hypothesis import example, given, settings
 
-from invoice_model.connector.config_fuzz import (
+from invoice_model.connector.entrypoint import SourceEntrypoint
+from invoice_model.connector.spec import check_config
+from keap_xero_sandbox.config_fuzz import (
     JSONSCHEMA_WORDS,
     assert_told_by_field,
     changed,
     changes,
 )
-from invoice_model.connector.entrypoint import SourceEntrypoint
-from invoice_model.connector.spec import check_config
 from source_keap import SourceKeap
 from source_keap.config import KeapConfig
 

@@ -190,24 +190,9 @@ class XeroSandbox:
         self.credentials = sandbox.xero.credentials()
 
     def config(self, auth: str = "custom", **values: Any) -> dict[str, Any]:
-        if auth == "oauth":
-            app = self.credentials["oauth_app"]
-            credentials = {
-                "auth_type": "oauth2_app",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "refresh_token": app["refresh_token"],
-                "tenant_id": self.user.tenant_id,
-            }
-        else:
-            custom = self.credentials["custom_connection"]
-            credentials = {
-                "auth_type": "custom_connection",
-                "client_id": custom["client_id"],
-                "client_secret": custom["client_secret"],
-            }
+        kind = "oauth2_app" if auth == "oauth" else "custom_connection"
         return {
-            "credentials": credentials,
+            "credentials": self.sandbox.xero.connector_credentials(kind, self.user.tenant_id),
             "advanced": {"api_base_url": self.sandbox.url, "identity_base_url": self.sandbox.url},
             **values,
         }

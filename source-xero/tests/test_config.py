@@ -3,7 +3,6 @@ before any call to Xero; the spec the platform shows."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import logging
@@ -17,6 +16,7 @@ from airbyte_cdk.models import FailureType, Status
 from airbyte_cdk.test.standard_tests._spec_lint import assert_spec_is_valid
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from keap_xero_sandbox.destinations import edited
 from source_xero import SourceXero
 from source_xero.config import read_settings
 
@@ -32,17 +32,8 @@ OFFLINE: dict[str, Any] = {
 
 
 def config(**changes: Any) -> dict[str, Any]:
-    result = copy.deepcopy(OFFLINE)
-    for path, value in changes.items():
-        *parents, leaf = path.split(".")
-        node = result
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is None:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return result
+    """OFFLINE with dotted paths set; None deletes."""
+    return edited(OFFLINE, **changes)
 
 
 def test_defaults():

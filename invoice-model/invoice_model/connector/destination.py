@@ -24,11 +24,15 @@ of its stream waits). Whether more may come is what the source reports: a stream
 not sync, brings nothing more (`may_come`). When the input ends, what still waits is offered
 once more, the destination deciding with `ended` set; what waits after that is counted, told,
 and left to the next sync, its state not echoed, so that the source sends it again.
+
+`write_when_records_come` makes the writer (signed in, the account read) only once something
+comes to write: a sync that brings nothing new, as most scheduled syncs do, makes no call.
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 from abc import ABC, abstractmethod
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
@@ -425,6 +429,31 @@ class RecordWriter(ABC):
         """A record's outcome, with nothing to tell about it."""
         self.tally.add(stream, outcome)
         self._flush_tally.add(stream, outcome)
+
+
+def write_when_records_come(
+    messages: Iterable[AirbyteMessage | Unreadable],
+    writer: Callable[[], RecordWriter],
+    system: str,
+) -> Iterator[AirbyteMessage]:
+    """The `write` of a destination whose writer costs calls to make (a sign-in, the account
+    read): `writer()` is called at the first record (or unreadable input line), and writes it
+    and all that follows, the other messages before it first (the stream statuses it goes by).
+    Until then each state is echoed covering no record; when no record comes, no call is made,
+    and the summary is the write loop's (`Keap: no records`), for whatever reads it.
+    """
+    messages = iter(messages)
+    before: list[AirbyteMessage] = []
+    for message in messages:
+        if isinstance(message, Unreadable) or message.type == Type.RECORD:
+            yield from writer().write(itertools.chain(before, [message], messages))
+            return
+        if message.type == Type.STATE and message.state is not None:
+            message.state.destinationStats = AirbyteStateStats(recordCount=0.0)
+            yield message
+        else:
+            before.append(message)
+    yield log(Level.INFO, f"{system}: {Tally().summary()}")  # the write loop's, for no record
 
 
 def _stream_status(message: AirbyteMessage) -> AirbyteStreamStatusTraceMessage | None:

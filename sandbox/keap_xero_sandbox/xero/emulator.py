@@ -179,6 +179,29 @@ class XeroEmulator(Emulator):
             },
         }
 
+    def connector_credentials(
+        self, auth: str = "oauth2_app", tenant_id: str | None = None
+    ) -> dict[str, str]:
+        """The `credentials` of a Xero connector's config (source-xero, destination-xero): the
+        OAuth app with the default refresh token on `tenant_id` (default: Demo Company (US)), or
+        (`custom_connection`) the custom connection, bound to Demo Company (US)."""
+        credentials = self.credentials()
+        if auth == "custom_connection":
+            custom = credentials["custom_connection"]
+            return {
+                "auth_type": auth,
+                "client_id": custom["client_id"],
+                "client_secret": custom["client_secret"],
+            }
+        app = credentials["oauth_app"]
+        return {
+            "auth_type": "oauth2_app",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "refresh_token": app["refresh_token"],
+            "tenant_id": tenant_id or self.default_ledger_id,
+        }
+
     def mint_refresh_token(
         self, tenant_ids: Iterable[str] | None = None, client_id: str = OAUTH_CLIENT_ID
     ) -> str:

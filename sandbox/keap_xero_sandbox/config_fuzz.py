@@ -1,8 +1,8 @@
 """Property-based checks of a connector's config handling, shared by the connectors' tests.
 
-For tests only: it needs hypothesis (in each package's `test` extra). A test draws `changes` to
-a valid config (any JSON value, or none, at up to three dotted paths), applies them with
-`changed`, runs the connector's spec check and config reading, and holds any refusal to
+For tests only (the `connector-tests` extra of this package brings hypothesis). A test draws
+`changes` to a valid config (any JSON value, or none, at up to three dotted paths), applies them
+with `changed`, runs the connector's spec check and config reading, and holds any refusal to
 `assert_told_by_field`: a config error naming a field (or the config as a whole), never in
 jsonschema's own words, never repeating a secret.
 """
