@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
-    AirbyteLogMessage,
     AirbyteMessage,
-    AirbyteStateStats,
     ConfiguredAirbyteCatalog,
     FailureType,
-    Level,
     Status,
-    Type,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -25,7 +20,7 @@ from destination_xero.client import XeroClient
 from destination_xero.config import Settings, read_settings
 from destination_xero.pacing import DailyLimitError
 from destination_xero.writer import Writer
-from invoice_model.connector.destination import supported_streams
+from invoice_model.connector.destination import supported_streams, write_when_records_come
 from invoice_model.connector.entrypoint import ContractDestination
 from invoice_model.connector.messages import Unreadable
 from invoice_model.connector.network import Network
@@ -63,19 +58,8 @@ class DestinationXero(ContractDestination):
         """
         settings = read_settings(config)  # type: ignore[arg-type]  # the CDK's dict, kept whole
         streams = supported_streams(configured_catalog, "destination-xero")
-        messages = iter(input_messages)
-        for message in messages:
-            if isinstance(message, AirbyteMessage) and message.type == Type.STATE:
-                if message.state is not None:
-                    message.state.destinationStats = AirbyteStateStats(recordCount=0.0)
-                    yield message
-                continue
-            writer = _writer(settings, streams)
-            yield from writer.write(itertools.chain([message], messages))
-            return
-        yield AirbyteMessage(
-            type=Type.LOG,
-            log=AirbyteLogMessage(level=Level.INFO, message="Xero: no records, no call made"),
+        yield from write_when_records_come(
+            input_messages, lambda: _writer(settings, streams), "Xero"
         )
 
 

@@ -9,7 +9,14 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
-from airbyte_cdk.models import AirbyteMessage, DestinationSyncMode, FailureType, Level, Type
+from airbyte_cdk.models import (
+    AirbyteLogMessage,
+    AirbyteMessage,
+    DestinationSyncMode,
+    FailureType,
+    Level,
+    Type,
+)
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_xero import DestinationXero, ledger
@@ -224,3 +231,26 @@ def test_under_fail_a_refused_record_stops_each_sync_until_fixed_or_let_through_
     later = kit.write(sandbox_config(on_invalid_record="fail"), kit.sync([kit.invoice(2)]))
     assert later.error is None
     assert sorted(xero.invoices()) == ["5000", "5002"]
+
+
+def test_a_sync_that_brings_no_record_makes_no_xero_call(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig
+) -> None:
+    """What a source sends when nothing changed (a stream status, its log, the state), piped in
+    as it prints it: no sign-in, no read of the organisation, the state echoed covering no
+    record. Most scheduled syncs are this, and each would spend a token and three of the
+    organisation's 5,000 daily calls."""
+    said = AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message="read"))
+    messages = [
+        kit.stream_status("invoices", "STARTED"),
+        said,
+        kit.state("invoices", "2026-01-02T03:04:05Z"),
+        kit.stream_status("invoices"),
+    ]
+    written = kit.cli(sandbox_config(), [kit.input_line(m) for m in messages], ["invoices"])
+
+    assert written.error is None
+    assert sandbox.stats.snapshot()["total"] == 0
+    [echoed] = written.states
+    assert echoed.destinationStats.recordCount == 0
+    assert written.summary == "Xero: no records"
