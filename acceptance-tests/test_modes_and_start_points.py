@@ -144,23 +144,7 @@ def test_xero_holds_what_the_mode_promises_from_the_start_point(matrix, mode, st
         assert books["invoices"] == books["payments"] == books["contacts"] == [], "nothing"
 
 
-@pytest.mark.parametrize(
-    "start",
-    [
-        pytest.param(
-            start,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "known defect: mode 1 sends again the last invoice the previous sync read when "
-                    "it was edited since (the read's one-second look-back emits a changed record "
-                    "again), so that one edit reaches Xero while edits of earlier invoices do not"
-                ),
-            ),
-        )
-        for start in START_POINTS
-    ],
-)
+@pytest.mark.parametrize("start", START_POINTS)
 def test_mode_1_leaves_an_invoice_edited_after_it_was_written_as_it_was(matrix, start):
     expected = matrix.expected(1, start, 2)
     assert any(i.edited_since_written for i in expected.invoices.values())

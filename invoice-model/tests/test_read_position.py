@@ -39,6 +39,17 @@ def test_records_seen_unchanged_in_the_lookback_are_skipped_and_changes_emitted(
     assert resumed.admit("3", T0, "c")  # same second, not read before
 
 
+def test_by_creation_time_a_record_read_before_is_skipped_however_it_changed():
+    position = ReadPosition.resume(None, "created_at", "created_at", None)
+    assert position.admit("1", T0, "a")
+    state = position.as_state()
+    assert state == {"created_at": T0, "seen": {T0: {"1": "a"}}}  # as earlier versions kept it
+    resumed = ReadPosition.resume(state, "created_at", "created_at", None)
+    assert not resumed.admit("1", T0, "a2")  # edited since: not a new record
+    assert resumed.admit("2", T0, "b")  # created in the same second, not read before
+    assert resumed.as_state()["seen"] == {T0: {"1": "a", "2": "b"}}
+
+
 def test_fingerprints_older_than_the_lookback_are_forgotten():
     position = ReadPosition.resume(None, "updated_at", "updated_at", None)
     position.admit("1", T0, "a")

@@ -362,6 +362,15 @@ class KeapSandbox:
         ]
 
     @staticmethod
+    def saved(stream: str, state: Mapping[str, Any]) -> list[AirbyteStateMessage]:
+        """A stream's state as a saved one, such as an earlier version wrote, handed to a sync."""
+        message = {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": {"name": stream}, "stream_state": dict(state)},
+        }
+        return [AirbyteStateMessageSerializer.load(message)]
+
+    @staticmethod
     def utc(text: str) -> dt.datetime:
         return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 

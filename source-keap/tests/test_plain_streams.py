@@ -13,20 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from airbyte_cdk.models import AirbyteStateMessageSerializer
 
 from source_keap.streams import Contacts, Products
 
 FINISHED = {"__ab_full_refresh_sync_complete": True}
 BIN = Path(sys.executable).parent
-
-
-def stream_state(stream: str, state: dict) -> list:
-    message = {
-        "type": "STREAM",
-        "stream": {"stream_descriptor": {"name": stream}, "stream_state": state},
-    }
-    return [AirbyteStateMessageSerializer.load(message)]
 
 
 @pytest.fixture
@@ -58,7 +49,8 @@ def test_the_finished_state_handed_back_reads_everything_again(account, stream):
     catalog = account.catalog(None, plain=(stream,))
     first = account.read(account.config(), catalog)
 
-    again = account.read(account.config(), catalog, stream_state(stream, first.states(stream)[-1]))
+    finished = account.saved(stream, first.states(stream)[-1])
+    again = account.read(account.config(), catalog, finished)
 
     assert again.ids(stream) == first.ids(stream)
     assert again.states(stream)[-1] == FINISHED
@@ -69,7 +61,7 @@ def test_a_page_token_saved_mid_read_resumes_from_its_page(account):
     first = account.read(account.config(), catalog)
     after_two_pages = first.states("contacts")[1]
 
-    resumed = account.read(account.config(), catalog, stream_state("contacts", after_two_pages))
+    resumed = account.read(account.config(), catalog, account.saved("contacts", after_two_pages))
 
     assert resumed.ids("contacts") == first.ids("contacts")[20:]
 

@@ -3,6 +3,9 @@ repeating records, and the one-second lookback with its de-duplication."""
 
 import datetime as dt
 
+from invoice_model.connector.read_position import fingerprint
+from invoice_model.dates import format_datetime
+
 UTC = dt.UTC
 PAGE = 1000
 
@@ -57,6 +60,54 @@ def test_same_second_changes_are_read_once_and_changes_within_the_second_again(f
 
     keap.sandbox.clock.advance(5)
     assert keap.read(config, streams, keap.last_states(second)).ids("invoices") == []
+
+
+def test_by_creation_time_an_order_read_in_the_lookback_is_not_emitted_again_once_edited(frozen):
+    """Sync mode 1 (`created_at`) writes each invoice once, as it was created. The lookback meets
+    again the orders of the position's second: those emitted are known by their order ID, so an
+    edit since sends none again, while one created in that second after the read still comes."""
+    keap = frozen
+    keap.seed(contacts=3, orders=0, subscriptions=0)
+    first_order, second_order = keap.new_order(), keap.new_order()
+    config, invoices = keap.config(), keap.catalog("created_at")
+    first = keap.read(config, invoices)
+    assert first.ids("invoices") == [str(first_order.id), str(second_order.id)]
+    # The state has the shape earlier versions wrote: the second's records by fingerprint.
+    at = format_datetime(second_order.creation_time)
+    emitted = {r["source_id"]: fingerprint(r) for r in first.records("invoices")}
+    assert first.states("invoices")[-1] == {"created_at": at, "seen": {at: emitted}}
+
+    third_order = keap.new_order()  # still the same second
+    keap.sandbox.clock.advance(600)
+    with keap.account.lock:
+        keap.account.update_order(second_order.id, {"order_title": "Counter sale, re-priced"})
+    keap.pay(str(second_order.id), "40.00")
+    second = keap.read(config, invoices, keap.last_states(first))
+    assert second.ids("invoices") == [str(third_order.id)]
+
+    keap.sandbox.clock.advance(5)
+    assert keap.read(config, invoices, keap.last_states(second)).ids("invoices") == []
+
+
+def test_a_created_at_state_saved_by_earlier_versions_resumes_exactly(frozen):
+    """Earlier versions kept the fingerprints of the records emitted in the last second: the
+    orders they name are not emitted again, however they changed since, and nothing else is
+    skipped."""
+    keap = frozen
+    keap.seed(contacts=3, orders=0, subscriptions=0)
+    read_before = [keap.new_order(), keap.new_order()]
+    unread = keap.new_order()
+    at = format_datetime(unread.creation_time)
+    # Fingerprints of the records as they were then, which no record matches now.
+    saved = {"created_at": at, "seen": {at: {str(o.id): "9f2c41d07a3b5e68" for o in read_before}}}
+
+    resumed = keap.read(keap.config(), keap.catalog("created_at"), keap.saved("invoices", saved))
+
+    assert resumed.ids("invoices") == [str(unread.id)]
+    assert resumed.states("invoices")[-1]["seen"][at].keys() == {
+        *saved["seen"][at],
+        str(unread.id),
+    }
 
 
 def test_an_empty_account_reads_nothing_and_completes(keap):

@@ -9,6 +9,11 @@ change again within the second it was read in. The next read therefore starts at
 before the position, and the state keeps a fingerprint of each record read in that window: a
 record seen again unchanged is skipped, a record that changed is emitted again.
 
+Read by creation time, a record is met again only because it was created in the window, never
+because it changed (a change does not move it): one read before is skipped by its ID, whatever
+changed in it since, so each record is emitted once, as it was when first read. The state keeps
+the same shape for every position, fingerprints included, so states move between versions.
+
 The state also holds the largest value of the stream's cursor field emitted so far, under the
 cursor's name, as Airbyte shows it. For `updated_at` and `created_at` that is the position itself;
 for `paid_at` it is kept beside the position (`updated_at`), because an order paid today may carry
@@ -31,6 +36,8 @@ from invoice_model.dates import DateParseError, format_datetime, parse_datetime
 
 LOOKBACK = dt.timedelta(seconds=1)
 SEEN = "seen"
+# Positions a record keeps for life: met again, it is the record already read.
+FIXED_POSITIONS = frozenset({"created_at"})
 
 
 class ReadPosition:
@@ -43,6 +50,7 @@ class ReadPosition:
         self.position_field = position_field
         self.position: str | None = format_datetime(floor) if floor else None
         self.cursor_value: str | None = None
+        self._follows_changes = position_field not in FIXED_POSITIONS
         # record id -> (position value, fingerprint) of its last emission within the lookback
         self._seen: dict[str, tuple[str, str]] = {}
 
@@ -80,10 +88,10 @@ class ReadPosition:
         return format_datetime(parse_datetime(self.position) - LOOKBACK)
 
     def admit(self, record_id: str, at: str, fingerprint: str) -> bool:
-        """Whether a record read at position value `at` is new or changed (to be emitted);
-        records it if so."""
+        """Whether a record read at position value `at` is to be emitted: new, or (where the
+        position follows changes) changed; records it if so."""
         seen = self._seen.get(record_id)
-        if seen is not None and seen[1] == fingerprint:
+        if seen is not None and (seen[1] == fingerprint or not self._follows_changes):
             return False
         self._seen[record_id] = (at, fingerprint)
         if self.position is None or at > self.position:
