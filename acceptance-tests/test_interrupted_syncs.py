@@ -1,6 +1,6 @@
 """Exactly once when a sync dies: killed, or failed by Keap, then resumed from the last state the
 destination echoed (as the Airbyte platform does) until a sync completes. Xero must end with
-every Keap invoice and payment once, amounts paid to the cent (`Pipeline.assert_exact` reads
+every Keap invoice and payment once, amounts paid to the cent (`books.assert_exact` reads
 Keap's books from the sandbox, not from what the source emitted).
 
 The account is small but read in many pages (Keap's largest page is cut to `PAGE`), so each
@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from keap_xero_sandbox.sandbox import Sandbox
 
 from .books import assert_exact
-from .pipeline import Kill, Pipeline
+from .pipeline import Kill
 
 PAGE = 40
 ORDERS = "/crm/rest/v2/orders"
@@ -30,11 +29,6 @@ ORDERS = "/crm/rest/v2/orders"
 BEYOND_RETRIES = 9
 # Keap sends no Retry-After; these faults do, so that nine tries take seconds, not minutes.
 AT_ONCE = {"Retry-After": "0"}
-
-
-@pytest.fixture
-def pipeline(sandbox: Sandbox, tmp_path: Path) -> Pipeline:
-    return Pipeline(sandbox, tmp_path)
 
 
 @pytest.fixture
