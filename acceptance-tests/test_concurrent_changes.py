@@ -143,11 +143,6 @@ def on_second_pages(sandbox, keap: Keap) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="source-keap emits a payment made during its payments read before its invoice's new "
-    "state reaches the destination, which refuses it; the next sync skips it as emitted: lost",
-)
 def test_orders_and_payments_changed_while_a_sync_pages_land_exactly_once_by_the_next(
     pipeline, sandbox, account
 ):
