@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from destination_xero import client as xero_client
+from invoice_model.connector.keap import errors as keap_errors
 from keap_xero_sandbox.sandbox import Sandbox
 
 from .books import assert_exact
@@ -25,8 +27,8 @@ from .pipeline import Kill
 
 PAGE = 40
 ORDERS = "/crm/rest/v2/orders"
-# One call and every retry source-keap makes of it (errors.MAX_RETRIES is 8).
-BEYOND_RETRIES = 9
+# One call and every retry source-keap makes of it.
+BEYOND_RETRIES = keap_errors.MAX_RETRIES + 1
 # Keap sends no Retry-After; these faults do, so that nine tries take seconds, not minutes.
 AT_ONCE = {"Retry-After": "0"}
 
@@ -220,13 +222,13 @@ def storm(sandbox, seed: int) -> None:
             "skip": draw.randint(4, 10),
             "headers": AT_ONCE,
         },
-        # Xero gives up on a write: one call and its six retries.
+        # Xero gives up on a write: one call and every retry destination-xero makes of it.
         {
             "api": "xero",
             "method": "PUT",
             "path": xero,
             "status": 503,
-            "count": 7,
+            "count": xero_client.MAX_RETRIES + 1,
             "skip": draw.randint(8, 14),
             "headers": {"Retry-After": "0"},
         },
