@@ -2,8 +2,9 @@
 platform runs, against a sandbox on loopback.
 
 A sync can be killed with SIGKILL at a chosen point (`Kill`), as a crashed machine would kill it;
-`run` keeps, per stream, the last state the destination echoed and resumes from it, as the
-Airbyte platform does.
+`run` keeps, per stream, the last state the destination echoed and resumes from it, and each
+connector's config takes the configs it hands back (CONNECTOR_CONFIG), as the Airbyte platform
+does. `books` reconciles what lands in Xero with what Keap holds.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +59,9 @@ class Sync:
     source_exit: int
     destination_exit: int
     source_errors: list[dict[str, Any]]
+    # The configs each connector handed back in CONNECTOR_CONFIG control messages, in order.
+    source_configs: list[dict[str, Any]] = field(default_factory=list)
+    destination_configs: list[dict[str, Any]] = field(default_factory=list)
 
     def last_states(self) -> list[dict[str, Any]]:
         """The last echoed state of each stream: what the platform keeps for the next sync."""
@@ -120,6 +125,20 @@ class Pipeline:
         # included, as the platform keeps it (see `run`).
         self.states: dict[str, dict[str, Any]] = {}
 
+    def use_xero_oauth_app(self) -> None:
+        """destination-xero signs in with the sandbox's Xero OAuth app (a rotating refresh token)
+        instead of its custom connection."""
+        app = self.sandbox.xero.credentials()["oauth_app"]
+        config = json.loads(self.destination_config.read_text())
+        config["credentials"] = {
+            "auth_type": "oauth2_app",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "refresh_token": app["refresh_token"],
+            "tenant_id": self.tenant_id,
+        }
+        self.destination_config.write_text(json.dumps(config))
+
     def on_cursor(self, cursor: str) -> None:
         """Syncs from now on read `invoices` on `cursor` (sync modes 1 to 3)."""
         catalog = json.loads(CATALOG.read_text())
@@ -154,8 +173,8 @@ class Pipeline:
 
     def sync(self, state: list[dict[str, Any]] | None = None, kill: Kill | None = None) -> Sync:
         """Runs both connectors joined by a pipe, the way the platform does, and waits for both
-        (killing one where `kill` says). The source's OAuth refresh token rotates on every sync;
-        its CONNECTOR_CONFIG control message is applied to the config, as the platform would."""
+        (killing one where `kill` says). OAuth refresh tokens rotate; the CONNECTOR_CONFIG
+        control messages of either connector are applied to its config, as the platform would."""
         self.syncs += 1
         read = [str(BIN / "source-keap"), "read", "--config", str(self.source_config)]
         read += ["--catalog", str(self.catalog)]
@@ -176,9 +195,9 @@ class Pipeline:
         finally:
             if held is not None:
                 self.sandbox.faults.remove(held.id)
-        done = self._parse(tee.read_bytes(), output, source.returncode, destination.returncode)
-        self._apply_controls(relay.unforwarded)  # written after what the tee holds
-        return done
+        return self._parse(
+            tee.read_bytes(), relay.unforwarded, output, source.returncode, destination.returncode
+        )
 
     def run(self, kill: Kill | None = None) -> Sync:
         """One sync from the states kept so far; the states it echoed are kept."""
@@ -202,42 +221,27 @@ class Pipeline:
             api="xero", path=XERO_API, kind="latency", seconds=3, after=True, skip=call - 1
         )
 
-    def _apply_controls(self, emitted: bytes) -> None:
-        """The source's CONTROL messages (a rotated OAuth refresh token), applied to its config
-        as the platform applies them."""
-        for line in emitted.splitlines():
-            message = _message(line)
-            if message is not None and message.get("type") == "CONTROL":
-                config = json.loads(self.source_config.read_text())
-                config.update(message["control"]["connectorConfig"]["config"])
-                self.source_config.write_text(json.dumps(config))
-
-    def _parse(self, emitted: bytes, echoed: bytes, source_exit: int, dest_exit: int) -> Sync:
-        records, source_states, source_errors = [], [], []
-        for line in emitted.splitlines():
-            message = _message(line)
-            if message is None:
-                continue  # the last line of a killed source may be cut short
-            if message["type"] == "RECORD":
-                records.append(message["record"])
-            elif message["type"] == "STATE":
-                source_states.append(message["state"])
-            elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
-                source_errors.append(message["trace"]["error"])
-        self._apply_controls(emitted)
-        states, logs, errors = [], [], []
-        for line in echoed.splitlines():
-            message = _message(line)
-            if message is None:
-                continue
-            if message["type"] == "STATE":
-                states.append(message["state"])
-            elif message["type"] == "LOG":
-                logs.append(message["log"]["message"])
-            elif message["type"] == "TRACE" and message["trace"]["type"] == "ERROR":
-                errors.append(message["trace"]["error"])
+    def _parse(
+        self, emitted: bytes, unforwarded: bytes, echoed: bytes, source_exit: int, dest_exit: int
+    ) -> Sync:
+        """The messages of both connectors; the configs they hand back are stored, as the
+        platform stores them, the source's also from what it wrote after it was stopped (which
+        never reached the destination)."""
+        source, destination = list(_messages(emitted)), list(_messages(echoed))
+        handed_back = [m for m in source + list(_messages(unforwarded)) if m["type"] == "CONTROL"]
         return Sync(
-            records, source_states, states, logs, errors, source_exit, dest_exit, source_errors
+            records=[m["record"] for m in source if m["type"] == "RECORD"],
+            source_states=[m["state"] for m in source if m["type"] == "STATE"],
+            echoed=[m["state"] for m in destination if m["type"] == "STATE"],
+            logs=[m["log"]["message"] for m in destination if m["type"] == "LOG"],
+            errors=_errors(destination),
+            source_exit=source_exit,
+            destination_exit=dest_exit,
+            source_errors=_errors(source),
+            source_configs=[_store(self.source_config, m) for m in handed_back],
+            destination_configs=[
+                _store(self.destination_config, m) for m in destination if m["type"] == "CONTROL"
+            ],
         )
 
     def xero(self) -> dict[str, Any]:
@@ -353,9 +357,36 @@ def _is(line: bytes, kind: str) -> bool:
     return message is not None and message.get("type") == kind
 
 
+def _messages(output: bytes) -> Iterator[dict[str, Any]]:
+    """A connector's messages; a line that is not one (the last line of a killed connector may
+    be cut short) is passed over."""
+    for line in output.splitlines():
+        message = _message(line)
+        if message is not None:
+            yield message
+
+
 def _message(line: bytes) -> dict[str, Any] | None:
     try:
         message = json.loads(line)
     except ValueError:
         return None
-    return message if isinstance(message, dict) else None
+    return message if isinstance(message, dict) and "type" in message else None
+
+
+def _errors(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The error traces among a connector's messages."""
+    return [
+        m["trace"]["error"]
+        for m in messages
+        if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"
+    ]
+
+
+def _store(config: Path, message: dict[str, Any]) -> dict[str, Any]:
+    """Applies a CONNECTOR_CONFIG control message to a connector's config file; returns the
+    config stored."""
+    stored = json.loads(config.read_text())
+    stored.update(message["control"]["connectorConfig"]["config"])
+    config.write_text(json.dumps(stored))
+    return stored

@@ -1,6 +1,6 @@
 """Exactly once when a sync dies: killed, or failed by Keap, then resumed from the last state the
 destination echoed (as the Airbyte platform does) until a sync completes. Xero must end with
-every Keap invoice and payment once, amounts paid to the cent (`Pipeline.assert_exact` reads
+every Keap invoice and payment once, amounts paid to the cent (`books.assert_exact` reads
 Keap's books from the sandbox, not from what the source emitted).
 
 The account is small but read in many pages (Keap's largest page is cut to `PAGE`), so each
@@ -14,27 +14,23 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from destination_xero import client as xero_client
+from invoice_model.connector.keap import errors as keap_errors
 from keap_xero_sandbox.sandbox import Sandbox
 
 from .books import assert_exact
-from .pipeline import Kill, Pipeline
+from .pipeline import Kill
 
 PAGE = 40
 ORDERS = "/crm/rest/v2/orders"
-# One call and every retry source-keap makes of it (errors.MAX_RETRIES is 8).
-BEYOND_RETRIES = 9
+# One call and every retry source-keap makes of it.
+BEYOND_RETRIES = keap_errors.MAX_RETRIES + 1
 # Keap sends no Retry-After; these faults do, so that nine tries take seconds, not minutes.
 AT_ONCE = {"Retry-After": "0"}
-
-
-@pytest.fixture
-def pipeline(sandbox: Sandbox, tmp_path: Path) -> Pipeline:
-    return Pipeline(sandbox, tmp_path)
 
 
 @pytest.fixture
@@ -226,13 +222,13 @@ def storm(sandbox, seed: int) -> None:
             "skip": draw.randint(4, 10),
             "headers": AT_ONCE,
         },
-        # Xero gives up on a write: one call and its six retries.
+        # Xero gives up on a write: one call and every retry destination-xero makes of it.
         {
             "api": "xero",
             "method": "PUT",
             "path": xero,
             "status": 503,
-            "count": 7,
+            "count": xero_client.MAX_RETRIES + 1,
             "skip": draw.randint(8, 14),
             "headers": {"Retry-After": "0"},
         },

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +24,6 @@ from .books import assert_exact, keap_kept, keap_total, live_xero_payments, mone
 from .pipeline import Pipeline, Sync
 
 STREAM_NAMES = ("invoices", "payments")
-
-
-@pytest.fixture
-def pipeline(sandbox: Sandbox, tmp_path: Path) -> Pipeline:
-    return Pipeline(sandbox, tmp_path)
 
 
 @pytest.fixture

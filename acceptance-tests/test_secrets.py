@@ -13,97 +13,73 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
 from keap_xero_sandbox.leaks import find_leaks
 
+from .pipeline import Pipeline
+
 BIN = Path(sys.executable).parent
 SECRET_FIELDS = ("client_secret", "refresh_token", "access_token", "api_key")
 MISTYPED = "mistyped-secret-0123456789abcdef"
 
 
-def source_keap(sandbox, **credentials: str) -> dict[str, Any]:
-    issued = sandbox.keap.credentials()
-    oauth = {
-        "auth_type": "oauth2.0",
-        "client_id": issued["client_id"],
-        "client_secret": issued["client_secret"],
-        "refresh_token": issued["refresh_token"],
-    }
-    return {
-        "credentials": {**oauth, **credentials},
-        "start_from": {"start_type": "beginning"},
-        "api_url": sandbox.url,
-    }
+def with_credentials(config: Path, **changes: str) -> None:
+    """A connector's config whose credentials are changed by `changes`."""
+    stored = json.loads(config.read_text())
+    stored["credentials"].update(changes)
+    config.write_text(json.dumps(stored))
 
 
-def destination_xero(sandbox, **credentials: str) -> dict[str, Any]:
-    app = sandbox.xero.credentials()["oauth_app"]
-    oauth = {
-        "auth_type": "oauth2_app",
-        "client_id": app["client_id"],
-        "client_secret": app["client_secret"],
-        "refresh_token": app["refresh_token"],
-        "tenant_id": sandbox.xero.default_ledger_id,
-    }
-    return {
-        "credentials": {**oauth, **credentials},
-        "invoices": {
-            "sales_account_code": "200",
-            "tax": {"mode": "source_tax_lines", "tax_account_code": "820"},
-        },
-        "payments": {"account_code": "090"},
-        "advanced": {"api_base_url": sandbox.url, "identity_base_url": sandbox.url},
-    }
-
-
-def spent_keap_token(sandbox) -> dict[str, Any]:
+def spent_keap_token(pipeline: Pipeline) -> None:
     """The refresh token a refresh has already spent."""
-    config = source_keap(sandbox)
-    credentials = config["credentials"]
+    credentials = json.loads(pipeline.source_config.read_text())["credentials"]
     requests.post(
-        f"{sandbox.url}/token",
+        f"{pipeline.sandbox.url}/token",
         data={"grant_type": "refresh_token", "refresh_token": credentials["refresh_token"]},
         auth=(credentials["client_id"], credentials["client_secret"]),
         timeout=10,
     ).raise_for_status()
-    return config
 
 
-def keap_token_endpoint_failing(sandbox) -> dict[str, Any]:
-    sandbox.faults.add(api="keap", path="/token", status=400, count=None, body={"error": "?"})
-    return source_keap(sandbox)
+def keap_token_endpoint_failing(pipeline: Pipeline) -> None:
+    pipeline.sandbox.faults.add(
+        api="keap", path="/token", status=400, count=None, body={"error": "?"}
+    )
 
 
-def revoked_xero_token(sandbox) -> dict[str, Any]:
-    app = sandbox.xero.credentials()["oauth_app"]
-    sandbox.xero.identity.revoke(app["client_id"], app["client_secret"], app["refresh_token"])
-    return destination_xero(sandbox)
+def revoked_xero_token(pipeline: Pipeline) -> None:
+    app = pipeline.sandbox.xero.credentials()["oauth_app"]
+    pipeline.sandbox.xero.identity.revoke(
+        app["client_id"], app["client_secret"], app["refresh_token"]
+    )
 
 
-def xero_token_endpoint_failing(sandbox) -> dict[str, Any]:
-    sandbox.faults.add(api="xero", path="/connect/token", status=401, count=None)
-    return destination_xero(sandbox)
+def xero_token_endpoint_failing(pipeline: Pipeline) -> None:
+    pipeline.sandbox.faults.add(api="xero", path="/connect/token", status=401, count=None)
 
 
-CASES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+# Each case changes the pipeline's config of one connector (destination-xero's signs in with the
+# Xero OAuth app), or the sandbox.
+CASES: dict[str, tuple[str, Callable[[Pipeline], None]]] = {
     "a spent Keap refresh token": ("source-keap", spent_keap_token),
     "a mistyped Keap client secret": (
         "source-keap",
-        lambda sandbox: source_keap(sandbox, client_secret=MISTYPED),
+        lambda pipeline: with_credentials(pipeline.source_config, client_secret=MISTYPED),
     ),
     "an unknown Keap API key": (
         "source-keap",
-        lambda sandbox: source_keap(sandbox, auth_type="api_key", api_key="KeapAK-" + MISTYPED),
+        lambda pipeline: with_credentials(
+            pipeline.source_config, auth_type="api_key", api_key="KeapAK-" + MISTYPED
+        ),
     ),
     "Keap's token endpoint answering nonsense": ("source-keap", keap_token_endpoint_failing),
     "a revoked Xero refresh token": ("destination-xero", revoked_xero_token),
     "a mistyped Xero client secret": (
         "destination-xero",
-        lambda sandbox: destination_xero(sandbox, client_secret=MISTYPED),
+        lambda pipeline: with_credentials(pipeline.destination_config, client_secret=MISTYPED),
     ),
     "Xero's token endpoint refusing the client": ("destination-xero", xero_token_endpoint_failing),
 }
@@ -111,12 +87,16 @@ CASES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_refused_credential_fails_the_check_without_printing_a_secret(
-    case: str, sandbox, tmp_path: Path
+    case: str, pipeline: Pipeline
 ) -> None:
     connector, make = CASES[case]
-    config = make(sandbox)
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(config))
+    pipeline.use_xero_oauth_app()
+    make(pipeline)
+    config_path = {
+        "source-keap": pipeline.source_config,
+        "destination-xero": pipeline.destination_config,
+    }[connector]
+    config = json.loads(config_path.read_text())
 
     run = subprocess.run(  # noqa: S603 (a connector's console script, on loopback)
         [str(BIN / connector), "check", "--config", str(config_path)],
@@ -133,4 +113,4 @@ def test_a_refused_credential_fails_the_check_without_printing_a_secret(
     assert failures, run.stdout[-2000:]
     given = {config["credentials"][f] for f in SECRET_FIELDS if config["credentials"].get(f)}
     for where, output in (("stdout", run.stdout), ("stderr", run.stderr)):
-        assert find_leaks(output, where, given | sandbox.secrets()) == []
+        assert find_leaks(output, where, given | pipeline.sandbox.secrets()) == []

@@ -20,6 +20,8 @@ import pytest
 
 from invoice_model import Money
 
+from .books import assert_exact
+
 HOUR = 3600
 KEAP_ACCESS_TOKEN_SECONDS = 24 * HOUR
 XERO_REFRESH_GRACE_SECONDS = 30 * 60
@@ -98,7 +100,7 @@ def test_access_tokens_expiring_mid_sync_are_refreshed_and_the_last_rotation_is_
     sync = oauth.run()
 
     assert sync.completed, sync.logs[-10:] + [e["message"] for e in sync.source_errors]
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
     for api, handed_back in (("keap", sync.source_configs), ("xero", sync.destination_configs)):
         # Signing in, then once per expiry met: each refresh rotated the refresh token and the
         # new one was handed back at once, in a CONNECTOR_CONFIG message.
@@ -121,7 +123,7 @@ def test_access_tokens_expiring_mid_sync_are_refreshed_and_the_last_rotation_is_
 
     assert after.completed, after.logs[-10:]
     assert refreshes(sandbox, "keap") == refreshes(sandbox, "xero") == 1
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
 
 
 def test_a_keap_rotation_the_platform_failed_to_store_asks_to_re_authenticate(
@@ -149,7 +151,7 @@ def test_a_keap_rotation_the_platform_failed_to_store_asks_to_re_authenticate(
     resumed = oauth.run()
     assert resumed.completed
     assert [r["stream"] for r in resumed.records].count("payments") >= 1
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
 
 
 def test_a_xero_rotation_the_platform_failed_to_store_works_for_30_minutes(oauth, sandbox, account):
@@ -165,7 +167,7 @@ def test_a_xero_rotation_the_platform_failed_to_store_works_for_30_minutes(oauth
     assert within.completed, within.logs[-5:]
     [rotated] = refresh_tokens(within.destination_configs)
     assert rotated not in refresh_tokens(first.destination_configs)
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
 
     # Lost again, and used after the grace period: the config error asks to authorise again.
     oauth.destination_config.write_text(before)
@@ -181,7 +183,7 @@ def test_a_xero_rotation_the_platform_failed_to_store_works_for_30_minutes(oauth
     config["credentials"]["refresh_token"] = sandbox.xero.mint_refresh_token([oauth.tenant_id])
     oauth.destination_config.write_text(json.dumps(config))
     assert oauth.run().completed
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
 
 
 def test_access_revoked_in_keap_mid_sync_ends_in_a_config_error_then_resumes_exactly(
@@ -209,7 +211,7 @@ def test_access_revoked_in_keap_mid_sync_ends_in_a_config_error_then_resumes_exa
     config["credentials"]["refresh_token"] = sandbox.keap.auth.mint_refresh_token().value
     oauth.source_config.write_text(json.dumps(config))
     oauth.until_complete()
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
 
 
 def test_access_revoked_in_xero_mid_sync_ends_in_a_config_error_then_resumes_exactly(
@@ -240,4 +242,4 @@ def test_access_revoked_in_xero_mid_sync_ends_in_a_config_error_then_resumes_exa
     config["credentials"]["refresh_token"] = sandbox.xero.mint_refresh_token([oauth.tenant_id])
     oauth.destination_config.write_text(json.dumps(config))
     oauth.until_complete()
-    oauth.assert_exact()
+    assert_exact(oauth.sandbox, oauth.xero())
