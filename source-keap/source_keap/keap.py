@@ -213,7 +213,7 @@ class ListingBook:
         return len(self._kept)
 
     def fetch(
-        self, get: Get, path: str, params: Mapping[str, Any], items: str, *, keep: bool
+        self, get: Get, path: str, params: Mapping[str, Any], items: str | None, *, keep: bool
     ) -> Mapping[str, Any]:
         """Keap's answer to `GET path?params`, kept for the other stream if `keep`, else taken
         from what it kept when it asked the same."""

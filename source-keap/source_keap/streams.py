@@ -371,7 +371,7 @@ class OrderPages(KeapStream, ABC):
             return self.get(path, params, items)
         keep = self.name == Invoices.name
         listings = self.context.account.listings
-        return listings.fetch(self.get, path, params, items or "orders", keep=keep)
+        return listings.fetch(self.get, path, params, items, keep=keep)
 
     def _wanted(
         self, orders: list[Mapping[str, Any]], position: ReadPosition

@@ -22,7 +22,17 @@ CATALOGS = {
 }
 
 
-def _api_calls(keap) -> Counter:
+def _quiet_sync(keap, config, catalog, *, syncs_before: int = 1) -> Counter:
+    """After `syncs_before` syncs, one more with nothing new in Keap: the calls Keap's API saw
+    it make, by endpoint."""
+    states = None
+    for _ in range(syncs_before):
+        run = keap.read(config, catalog, states)
+        assert run.ids("invoices") or states, "the first sync read invoices"
+        states = keap.last_states(run)
+    keap.sandbox.stats.reset()
+    quiet = keap.read(config, catalog, states)
+    assert quiet.ids("invoices") == quiet.ids("payments") == []
     return Counter(
         f"{c.method} {c.endpoint}"
         for c in keap.sandbox.stats.calls("keap")
@@ -33,16 +43,38 @@ def _api_calls(keap) -> Counter:
 @pytest.mark.parametrize("selection", CATALOGS)
 def test_a_sync_with_nothing_new_makes_at_most_one_keap_call_per_stream(keap, selection):
     keap.seed(orders=300, contacts=30, synced_orders=5)
-    config, catalog = keap.config(), keap.catalog(**CATALOGS[selection])
-    first = keap.read(config, catalog)
-    assert first.ids("invoices"), "the first sync read invoices"
-    keap.sandbox.stats.reset()
+    catalog = keap.catalog(**CATALOGS[selection])
 
-    quiet = keap.read(config, catalog, keap.last_states(first))
+    calls = _quiet_sync(keap, keap.config(), catalog)
 
-    assert quiet.ids("invoices") == []
-    assert quiet.ids("payments") == []
-    calls = _api_calls(keap)
+    assert sum(calls.values()) <= len(catalog.streams), dict(calls)
+
+
+def _start_points(keap) -> dict[str, dict]:
+    orders = sorted(keap.orders(), key=lambda o: int(o["id"]))
+    middle = orders[len(orders) // 2]
+    return {
+        "an invoice ID": {"start_type": "invoice_id", "invoice_id": middle["invoice_id"]},
+        "an invoice date": {
+            "start_type": "invoice_date",
+            "invoice_date": middle["order_time"][:10],
+        },
+    }
+
+
+@pytest.mark.parametrize("start", ["an invoice ID", "an invoice date"])
+def test_from_any_start_point_a_sync_with_nothing_new_makes_two_calls_for_the_two_streams(
+    keap, start
+):
+    """The start point is the floor of every sync, so each resolves it against the account (the
+    start invoice's order, or the account's time zone): one call, within the two streams'
+    budget."""
+    keap.seed(orders=300, contacts=30)
+    config = keap.config(start_from=_start_points(keap)[start])
+    catalog = keap.catalog("updated_at", payments=True)
+
+    calls = _quiet_sync(keap, config, catalog)
+
     assert sum(calls.values()) <= len(catalog.streams), dict(calls)
 
 
@@ -52,15 +84,10 @@ def test_paid_invoices_mode_is_as_quiet_once_it_has_read_every_order_changed(kea
     up their payments, to tell whether they were paid in full since). From then on a sync with
     nothing new makes one call per stream at most."""
     keap.seed(orders=300, contacts=30)
-    config, catalog = keap.config(), keap.catalog("paid_at", payments=True)
-    first = keap.read(config, catalog)
-    second = keap.read(config, catalog, keap.last_states(first))
-    keap.sandbox.stats.reset()
+    catalog = keap.catalog("paid_at", payments=True)
 
-    quiet = keap.read(config, catalog, keap.last_states(second))
+    calls = _quiet_sync(keap, keap.config(), catalog, syncs_before=2)
 
-    assert quiet.ids("invoices") == quiet.ids("payments") == []
-    calls = _api_calls(keap)
     assert sum(calls.values()) <= len(catalog.streams), dict(calls)
 
 
