@@ -528,14 +528,14 @@ def _nothing_new(sizes: list[Size]) -> str:
         + _table(header, rows, "::::-")
         + f"\nXero: **{xero} calls: {_verdict(xero <= target)}** (destination-xero signs in "
         "only when a record arrives). Keap: "
-        f"**{keap} calls: {_verdict(keap <= target)}**. The orders are listed once per stream "
-        f"({listings}, within the target); the other calls are per sync: Keap's business "
-        "profile and order custom-field model (read by every sync, 2 calls), and the look-ups "
-        "of the contacts and payments of the orders in the last second read, which each sync "
-        "reads again (Keap's filters work to the second; source-keap skips those it emitted "
-        "unchanged, but only after looking them up). A token is refreshed once a day (Keap's "
-        "access tokens last 24 hours). Keap allows 150,000 calls a day, so these cost "
-        f"{keap * 48 / 150_000:.2%} of it at a sync every 30 minutes.\n"
+        f"**{keap} calls: {_verdict(keap <= target)}**. The orders changed since the last sync "
+        f"are listed ({listings}: `payments` takes a single page `invoices` was given); each "
+        "sync lists the orders of the last second read again (Keap's filters work to the "
+        "second), and source-keap leaves out those it read before as they are, before looking "
+        "anything up for them: no contacts, payments, business profile or custom-field model. "
+        "With OAuth, a token is refreshed once a day (Keap's access tokens last 24 hours): one "
+        "more call on that sync, to Keap's token endpoint. Keap allows 150,000 calls a day, so "
+        f"these cost {keap * 48 / 150_000:.2%} of it at a sync every 30 minutes.\n"
     )
 
 

@@ -151,3 +151,23 @@ def test_a_wrong_client_secret_is_told_from_a_refused_refresh_token(keap, change
     assert status == Status.FAILED
     assert message.startswith(f"Config field '{field}': {words}")
     assert "re-authenticate the destination" in message or field.endswith("secret")
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"error": "request_blocked"}, "400: request_blocked"),
+        ("<html><body><h1>Bad Request</h1></body></html>", "400: Bad Request"),
+    ],
+    ids=["an error OAuth does not list", "a page that is not JSON"],
+)
+def test_any_refusal_of_a_refresh_names_the_field_and_what_keap_said(keap, body, said):
+    config = keap.config("oauth2.0")
+    keap.sandbox.faults.add(api="keap", method="POST", path="/token", status=400, body=body)
+
+    status, message = check(config)
+
+    assert status == Status.FAILED
+    assert message.startswith("Config field 'credentials.refresh_token': Keap rejected")
+    assert message.endswith(f"Keap's token endpoint answered {said}")
+    assert config["credentials"]["client_secret"] not in message

@@ -123,7 +123,11 @@ def _strike(fault: Fault, emulator: Emulator) -> Response | None:
     if fault.kind == "drop":
         g.drop = True  # `observe` closes the connection: no answer reaches the client
         return None if fault.after else Response(status=500)
-    return emulator.fault_response(fault)
+    response = emulator.fault_response(fault)
+    if isinstance(fault.body, str):  # a body that is not JSON, as a proxy's error page is
+        response.set_data(fault.body)
+        response.content_type = fault.headers.get("Content-Type", "text/html; charset=utf-8")
+    return response
 
 
 def _emulator_for(sandbox: Sandbox, path: str) -> Emulator | None:

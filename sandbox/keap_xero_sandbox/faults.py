@@ -6,7 +6,8 @@ to the next `count` matching calls, or to each matching call with a seeded `prob
 gone through untouched (the fifth call to a path: `skip=4, count=1`). What happens is one of:
 
 - `status`: answer with that HTTP status; the emulator renders its own body and headers for it
-  (a 429 carries the vendor's rate-limit headers and body, a 503 Xero's "Organisation offline");
+  (a 429 carries the vendor's rate-limit headers and body, a 503 Xero's "Organisation offline"),
+  unless `body` is given: JSON data, or a string sent as it is (a page that is not JSON);
 - `drop`: close the connection without an answer;
 - `latency`: wait `seconds` (real time), then serve the call normally;
 - `hook`: call `run()` (in-process only: a Python callable), then serve the call normally. It is

@@ -37,7 +37,6 @@ from invoice_model.connector.keap.http import (
     query_string,
 )
 from invoice_model.connector.keap.lists import PAGE_SIZE, keap_filter
-from invoice_model.connector.keap.sync_marker import marker_value
 from invoice_model.connector.progress import log_page
 from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
@@ -278,11 +277,11 @@ class OrderPages(KeapStream, ABC):
             return
         token = {"page_token": self._next_token} if self._next_token else None
         earlier = self._earlier_orders() if token is None else []
-        body = self.get(self.path(), self.request_params(next_page_token=token), "orders")
+        body = self._list(self.path(), self.request_params(next_page_token=token), "orders")
         self._next_token = body.get("next_page_token") or None
         self._done = self._next_token is None
         listed = body.get("orders") or []
-        orders = self._wanted([*earlier, *listed])
+        orders = self._wanted([*earlier, *listed], position)
         for record in self._records(orders, position) if orders else ():
             self._emitted += 1
             yield record
@@ -357,28 +356,58 @@ class OrderPages(KeapStream, ABC):
         if not (self._from_start and self._read_from):
             return []
         return self._start.earlier_orders(
-            self.get,
+            self._list,
             self._read_from,
             until_filter=self._query.until_filter,
             conditions={"paid": self._query.paid_only or None},
         )
 
-    def _wanted(self, orders: list[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], bool]]:
+    def _list(
+        self, path: str, params: Mapping[str, Any], items: str | None = None
+    ) -> Mapping[str, Any]:
+        """A listing of orders; with both streams, `payments` takes what `invoices` was given
+        for the very same query (see `keap.ListingBook`)."""
+        if not self.context.shares_payments:
+            return self.get(path, params, items)
+        keep = self.name == Invoices.name
+        listings = self.context.account.listings
+        return listings.fetch(self.get, path, params, items, keep=keep)
+
+    def _wanted(
+        self, orders: list[Mapping[str, Any]], position: ReadPosition
+    ) -> list[tuple[Mapping[str, Any], bool]]:
         """The page's orders to read, each with whether destination-keap wrote it: never one
-        before the start point, nor one written by destination-keap unless asked."""
+        before the start point, nor one this stream read before as it is now (see
+        `_read_before`), nor one written by destination-keap unless asked. Nothing is looked up
+        for an order left out."""
         include = self.context.account.config.include_written_by_sync
         wanted = []
         for order in orders:
             if not self._start.admits(order):
                 continue
-            written = self._written_by_sync(order)
+            if self._waits_for_invoice(order):
+                self._done = self._stopped = True  # its invoice first, in the next sync
+                break
+            if self._read_before(order, position):
+                continue
+            written = self.context.account.written_by_sync(self.get, order)
             if include or not written:
                 wanted.append((order, written))
         return wanted
 
-    def _written_by_sync(self, order: Mapping[str, Any]) -> bool:
-        marker = self.context.account.sync_marker_field_id(self.get)
-        return marker is not None and marker_value(order, marker) is not None
+    def _waits_for_invoice(self, order: Mapping[str, Any]) -> bool:
+        """Whether the read stops at `order`, short of it (see `Payments`)."""
+        return False
+
+    def _read_before(self, order: Mapping[str, Any], position: ReadPosition) -> bool:
+        """Whether this stream read the order before, exactly as Keap lists it now: the
+        lookback brings the orders of the last second read again, and each is left out here,
+        before its contact, payments or anything else is looked up for it. The state keeps
+        a fingerprint of each order so read (beside those of the records emitted), as it
+        keeps those of records: a change to the order (a payment, refund or void among them:
+        each changes the order) is read, even within the same millisecond."""
+        at = self._query.position_of(order)
+        return not position.admit(f"order {order['id']}", at, fingerprint(order))
 
     def _read_through(self, order: Mapping[str, Any], position: ReadPosition) -> None:
         """The read has decided every order listed up to `order`, emitted or not: the next read
@@ -479,9 +508,13 @@ class Invoices(OrderPages):
         profile = account.profile(self.get)
         paid_mode = self.context.paid_invoices_only
         # A paid order's record needs its payments (`paid_at`); in sync mode 3, every order's,
-        # to tell whether it is written at all.
-        looked_up = [o for o, _ in orders if paid_mode or records.paid_in_full(o, profile.currency)]
-        payments = account.payments.fetch(self.get, looked_up, keep=self.context.shares_payments)
+        # to tell whether it is written at all; and with `payments` selected, every order's,
+        # kept for it: in the same calls, most of the time, as the paid orders' alone.
+        shared = self.context.shares_payments
+        looked_up = [
+            o for o, _ in orders if shared or paid_mode or records.paid_in_full(o, profile.currency)
+        ]
+        payments = account.payments.fetch(self.get, looked_up, keep=shared)
         if paid_mode:
             orders = [
                 (o, w)
@@ -552,23 +585,16 @@ class Payments(OrderPages):
     def _state_fields(self, cursor: str) -> tuple[str, str]:
         return PAYMENTS.default_cursor, "orders_updated_at"
 
+    def _waits_for_invoice(self, order: Mapping[str, Any]) -> bool:
+        coverage = self.context.coverage
+        return coverage is not None and not coverage.covers(order)
+
     def _records(
         self, orders: list[tuple[Mapping[str, Any], bool]], position: ReadPosition
     ) -> Iterable[Mapping[str, Any]]:
-        coverage = self.context.coverage
-        readable = []
-        for order, written in orders:
-            if coverage is not None and not coverage.covers(order):
-                self._done = self._stopped = True  # its invoice first, in the next sync
-                break
-            readable.append((order, written))
-        if not readable:
-            return
         profile = self.context.account.profile(self.get)
-        payments = self.context.account.payments.fetch(
-            self.get, (o for o, _ in readable), keep=False
-        )
-        for order, written in readable:
+        payments = self.context.account.payments.fetch(self.get, (o for o, _ in orders), keep=False)
+        for order, written in orders:
             at = self._query.position_of(order)
             listed = payments.get(str(order["id"]), [])
             found = records.payment_records(

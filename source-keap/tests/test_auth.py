@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, Status
 
 from source_keap import SourceKeap
@@ -141,6 +142,52 @@ def test_a_wrong_client_secret_is_named_and_not_taken_for_a_refused_refresh_toke
 
     again = SourceKeap().check(logging.getLogger("test"), keap.config("oauth2.0"))
     assert again.status == Status.SUCCEEDED
+
+
+# Answers of Keap's token endpoint to a refresh, and how the refusal quotes them.
+TOKEN_REFUSALS = {
+    "Keap's own, without a description": ({"error": "invalid_request"}, "400: invalid_request"),
+    "an error OAuth does not list": (
+        {"error": "request_blocked", "error_description": "Try again later"},
+        "400: request_blocked: Try again later",
+    ),
+    "a page that is not JSON": (
+        "<html><body><h1>Bad Request</h1>\n<p>Header too large</p></body></html>",
+        "400: Bad Request Header too large",
+    ),
+    "an empty answer": ("", "400, with no message"),
+}
+
+
+@pytest.mark.parametrize("answer", TOKEN_REFUSALS)
+def test_any_refusal_of_a_refresh_fails_the_check_naming_the_field_and_what_keap_said(keap, answer):
+    body, said = TOKEN_REFUSALS[answer]
+    config = keap.config("oauth2.0")
+    keap.sandbox.faults.add(api="keap", method="POST", path="/token", status=400, body=body)
+
+    status = SourceKeap().check(logging.getLogger("test"), config)
+
+    assert status.status == Status.FAILED
+    assert status.message.startswith(
+        "Config field 'credentials.refresh_token': Keap rejected the refresh token (it accepts "
+        "the app's client ID and secret)"
+    )
+    assert status.message.endswith(f"Keap's token endpoint answered {said}")
+    for secret in ("client_id", "client_secret", "refresh_token"):
+        assert config["credentials"][secret] not in status.message
+
+
+def test_a_refresh_refused_with_a_page_that_is_not_json_ends_the_read_as_a_config_error(keap):
+    keap.seed(orders=3)
+    body, said = TOKEN_REFUSALS["a page that is not JSON"]
+    keap.sandbox.faults.add(api="keap", method="POST", path="/token", status=400, body=body)
+
+    run = keap.read(keap.config("oauth2.0"), keap.catalog("updated_at"), fails=True)
+
+    error = run.errors[0].trace.error
+    assert error.failure_type.value == "config_error"
+    assert error.message.startswith("Config field 'credentials.refresh_token'")
+    assert error.message.endswith(said)
 
 
 def test_an_oauth_token_refused_again_after_a_refresh_asks_to_re_authenticate(keap):

@@ -11,12 +11,16 @@ authorization-code exchange does tell them apart: wrong client credentials get 4
 authenticate username and password" before the code is even looked at, good ones a 400 about the
 code. So when a refresh is refused, the authenticator asks once more with the client
 credentials and a code that cannot exist (nothing is issued or spent), and the config error
-names the field that is wrong: `credentials.client_secret` or `credentials.refresh_token`.
+names the field that is wrong: `credentials.client_secret` or `credentials.refresh_token`. Any
+refusal (a 4xx) is read so, whatever its body says, or if it is not JSON at all (a gateway's or a
+proxy's page): the error quotes the status and the start of what the endpoint said.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +31,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.requests_native_auth.abstract_token import (
     AbstractHeaderAuthenticator,
 )
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from requests.auth import AuthBase
 
@@ -48,6 +52,9 @@ CREDENTIAL_PROBE = {
     "code": "keap-connector-credential-check",
     "redirect_uri": "https://localhost/keap-connector-credential-check",
 }
+
+# How much of what the token endpoint said a refusal quotes.
+SAID_LENGTH = 200
 
 logger = logging.getLogger("airbyte")
 
@@ -72,15 +79,16 @@ class KeapOAuth2Authenticator(RotatingRefreshTokenAuthenticator):
 
     connector = "connector"  # the word the refusal uses: "re-authenticate the <connector>"
 
-    def refresh_access_token(self) -> Any:
-        try:
-            return super().refresh_access_token()
-        except AirbyteTracedException as error:
-            if error.failure_type != FailureType.config_error:
-                raise
-            raise self._refusal() from error
+    def _token_answer(self, response: requests.Response) -> Any:
+        """Any refusal of a refresh (a 4xx: 429 and 5xx are retried before) is a config error
+        naming the field and what Keap said, whatever its body: Keap answers a spent refresh
+        token with 400 `invalid_request`, but a refusal may carry another error, or a body
+        that is not JSON at all (a gateway's or a proxy's page)."""
+        if response.ok or response.status_code >= 500:
+            return super()._token_answer(response)
+        raise self._refusal(_token_endpoint_said(response))
 
-    def _refusal(self) -> AirbyteTracedException:
+    def _refusal(self, said: str) -> AirbyteTracedException:
         """The refused refresh as a config error naming the wrong field (module docstring)."""
         verdict = self._client_accepted()
         if verdict is False:
@@ -88,14 +96,15 @@ class KeapOAuth2Authenticator(RotatingRefreshTokenAuthenticator):
                 "credentials.client_secret",
                 "Keap does not accept this client ID and secret (its token endpoint refused "
                 "them). Copy the key and the secret of your app from the Keap developer portal "
-                "(keys.developer.keap.com), then run again with the same refresh token",
+                "(keys.developer.keap.com), then run again with the same refresh token. Keap's "
+                f"token endpoint answered the refresh with {said}",
             )
         tried = " (it accepts the app's client ID and secret)" if verdict else ""
         return config_error(
             "credentials.refresh_token",
             f"Keap rejected the refresh token{tried}: a refresh token works once and lasts "
             f"45 days, and a new one is stored after every sync; re-authenticate the "
-            f"{self.connector} to get a new one",
+            f"{self.connector} to get a new one. Keap's token endpoint answered {said}",
         )
 
     def _client_accepted(self) -> bool | None:
@@ -199,6 +208,25 @@ def credential(
         authenticator.connector = connector
         return Credential(authenticator, "credentials.refresh_token", True, network, connector)
     raise config_error("credentials.auth_type", f"{auth_type!r} is not 'oauth2.0' or 'api_key'")
+
+
+def _token_endpoint_said(response: requests.Response) -> str:
+    """What Keap's token endpoint answered a refused refresh, for the user to read: the status
+    and its words (OAuth's `error` and `error_description`, else the start of its page, tags and
+    runs of white space dropped), never a secret the run knows."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping) and (body.get("error") or body.get("error_description")):
+        words = ": ".join(str(body[k]) for k in ("error", "error_description") if body.get(k))
+    elif body is not None:
+        words = json.dumps(body)
+    else:
+        words = " ".join(re.sub(r"<[^>]*>", " ", response.text or "").split())
+    words = words[:SAID_LENGTH] + ("…" if len(words) > SAID_LENGTH else "")
+    status = response.status_code
+    return filter_secrets(f"{status}: {words}" if words else f"{status}, with no message")
 
 
 def _required(credentials: Mapping[str, Any], name: str) -> str:
