@@ -77,7 +77,8 @@ def test_by_creation_time_an_order_read_in_the_lookback_is_not_emitted_again_onc
     at = format_datetime(second_order.creation_time)
     emitted = {r["source_id"]: fingerprint(r) for r in first.records("invoices")}
     state = first.states("invoices")[-1]
-    assert state["created_at"] == at and list(state["seen"]) == [at]
+    assert state["created_at"] == at
+    assert list(state["seen"]) == [at]
     assert emitted.items() <= state["seen"][at].items()
 
     third_order = keap.new_order()  # still the same second
