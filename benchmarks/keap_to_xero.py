@@ -64,7 +64,6 @@ TARGET_NO_CHANGE_CALLS_PER_STREAM = 1
 ACCOUNTING = "/api.xro/2.0/"
 ORDER_LISTING = "keap GET /crm/rest/v2/orders"
 INVOICE_LOOK_UPS = "xero GET /api.xro/2.0/Invoices"
-LEDGER_BOUND = 20_000  # destination-xero's ledger.MAX_KNOWN: invoices kept between flushes
 STREAMS = 2
 
 
@@ -211,6 +210,14 @@ def _last_states(echoed: Path) -> list[dict[str, Any]]:
     return list(last.values())
 
 
+def at_rest_mib(connector: str) -> float:
+    """A connector's peak memory answering `spec`: what it takes before any record."""
+    process = subprocess.Popen([str(BIN / connector), "spec"], stdout=subprocess.DEVNULL)  # noqa: S603
+    memory = PeakMemory(process.pid)
+    process.wait()
+    return memory.stop()
+
+
 def fresh_sandbox(server: SandboxServer, orders: int) -> dict[str, Any]:
     sandbox = server.sandbox
     sandbox.reset()
@@ -322,13 +329,13 @@ def duration(minutes: float) -> str:
 # Report
 
 
-def report(sizes: list[Size], plot_markdown: str) -> str:
+def report(sizes: list[Size], at_rest: dict[str, float], plot_markdown: str) -> str:
     parts = [
         "Sync mode 2 (`invoices` on `updated_at`, and `payments`) from the beginning: "
         "`source-keap read | destination-xero write`, two subprocesses, into a fresh Xero "
         "organisation; Keap through OAuth; one Keap contact per ten orders. Records are what the "
         "source emitted: invoices, and payments (refunded and voided ones included).\n",
-        _growth(sizes),
+        _growth(sizes, at_rest),
         plot_markdown,
         _under_xero_limits(sizes),
         _against_per_record(sizes),
@@ -352,7 +359,7 @@ def _mib(value: float) -> str:
     return f"{value:,.0f} MiB"
 
 
-def _growth(sizes: list[Size]) -> str:
+def _growth(sizes: list[Size], at_rest: dict[str, float]) -> str:
     rows = [
         [
             f"{s.orders:,}",
@@ -382,8 +389,28 @@ def _growth(sizes: list[Size]) -> str:
         f"per record, **{per_record:.4f}: {_verdict(per_record <= TARGET_CALLS_PER_RECORD)}**; "
         f"at most {TARGET_PEAK_MIB} MiB per process, **{peak:,.1f} MiB: "
         f"{_verdict(peak <= TARGET_PEAK_MIB)}**.\n"
+        + _memory_growth(sizes, at_rest)
         + _why_calls(sizes[-1], per_record)
-        + _why_memory(sizes, peak)
+        + _why_memory(peak)
+    )
+
+
+def _memory_growth(sizes: list[Size], at_rest: dict[str, float]) -> str:
+    """How the peaks grow from the smallest size to the largest (flat is the aim), and what
+    each connector takes before any record."""
+    small, large = sizes[0], sizes[-1]
+    growth = (
+        f"From {small.orders:,} to {large.orders:,} orders the peaks grow from "
+        f"{small.fresh.source_mib:,.0f} to {large.fresh.source_mib:,.0f} MiB (source-keap) and "
+        f"from {small.fresh.destination_mib:,.0f} to {large.fresh.destination_mib:,.0f} MiB "
+        "(destination-xero). "
+        if len(sizes) > 1
+        else ""
+    )
+    rest = " and ".join(f"{mib:,.0f} MiB ({name})" for name, mib in at_rest.items())
+    return (
+        f"\n{growth}Answering `spec`, before any record, they take {rest}: the Python runtime "
+        "and the libraries they import (the CDK's).\n"
     )
 
 
@@ -396,29 +423,19 @@ def _why_calls(largest: Size, per_record: float) -> str:
     rest = fresh.xero_accounting_calls - look_ups
     return (
         f"\nWhy the calls are over: {look_ups:,} of the {fresh.xero_accounting_calls:,} are "
-        "invoice look-ups (`GET /Invoices`, about 200 numbers a call). destination-xero keeps "
-        f"the {LEDGER_BOUND:,} invoices it used last and forgets the others to bound its memory; "
-        "the payments of forgotten invoices need them looked up again, and once it has "
-        "forgotten any, so do the invoices of the contacts it created (one of them might be a "
-        f"forgotten invoice). Without those look-ups the sync takes {rest:,} calls, "
-        f"{rest / fresh.total_records:.4f} per record. Remembering only the numbers of the "
-        "invoices a sync created (not their summaries) would spare the second kind.\n"
+        "invoice look-ups (`GET /Invoices`, about 200 numbers a call; a fresh organisation "
+        "should need none, see destination-xero's README, Performance). Without them the sync "
+        f"takes {rest:,} calls, {rest / fresh.total_records:.4f} per record.\n"
     )
 
 
-def _why_memory(sizes: list[Size], peak: float) -> str:
-    """What grows in destination-xero, when the memory target is missed."""
-    if peak <= TARGET_PEAK_MIB or len(sizes) < 2:
+def _why_memory(peak: float) -> str:
+    """Where to look, when the memory target is missed."""
+    if peak <= TARGET_PEAK_MIB:
         return ""
-    small, large = sizes[-2], sizes[-1]
     return (
-        "\nWhy the memory is over: destination-xero's peak grows from "
-        f"{small.fresh.destination_mib:,.0f} MiB at {small.orders:,} orders to "
-        f"{large.fresh.destination_mib:,.1f} MiB at {large.orders:,}: the invoice summaries it "
-        f"keeps grow with the sync up to {LEDGER_BOUND:,} (about 1.3 KB each as Python objects, "
-        "some 25 MiB at the bound, by tracemalloc), and the contacts it resolved grow with the "
-        "account. A lower bound trades memory for more look-ups; more compact summaries "
-        "(digests as bytes rather than hex text, no `Url`) would not.\n"
+        "\nWhy the memory is over: what each connector keeps for a whole sync is in its README "
+        "(Memory).\n"
     )
 
 
@@ -630,8 +647,11 @@ def main(argv: list[str]) -> int:
         for orders in chosen or (SMOKE_SIZES if args.smoke else SIZES):
             print(f"keap_to_xero: {orders:,} orders ...", file=sys.stderr, flush=True)
             sizes.append(measure(server, orders, Path(tmp, str(orders))))
+    at_rest = {
+        connector: at_rest_mib(connector) for connector in ("source-keap", "destination-xero")
+    }
     args.out.mkdir(parents=True, exist_ok=True)
-    print(report(sizes, plot(sizes, args.out / "keap_to_xero.png")))
+    print(report(sizes, at_rest, plot(sizes, args.out / "keap_to_xero.png")))
     return 0
 
 

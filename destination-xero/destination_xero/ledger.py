@@ -6,15 +6,19 @@ answer also carries each invoice's payments, whose references say which source p
 already in Xero, and with which amount. An invoice whose contact this run created cannot exist
 yet, so it needs no look-up; neither does one the run has already seen.
 
-What the run has seen is kept compact (about 1.3 KB an invoice) and bounded: after each
-flush, beyond `MAX_KNOWN` invoices the least recently used are forgotten, and looked up again
-should a later record need them (from then on, invoices of new contacts are looked up too).
+The run forgets nothing it has seen, so a payment finds its invoice without a look-up however
+many invoices came before it (source-keap sends every invoice of a sync before its payments).
+A flush works on `XeroInvoice` objects; between flushes they are stowed in a private temporary
+SQLite database (a row of about 300 bytes an invoice; SQLite keeps at most 2 MiB of it in
+memory, the rest in a file it deletes when the run ends), so the destination's memory does not
+grow with the number of invoices a sync writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+import json
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,9 +32,6 @@ from invoice_model.money import to_decimal
 
 LINE_FIELDS = ("Description", "Quantity", "UnitAmount", "AccountCode", "ItemCode", "TaxType")
 LINE_AMOUNTS = ("Quantity", "UnitAmount", "DiscountAmount")
-# Invoices kept between flushes; far more than a flush touches (at most one per record), so a
-# sync writing payments after their invoices finds them without a look-up up to this many.
-MAX_KNOWN = 20_000
 
 
 @dataclass
@@ -43,7 +44,8 @@ class HeldPayment:
 
 @dataclass
 class XeroInvoice:
-    """What the run knows of one Xero sales invoice (compact: one per invoice of the sync)."""
+    """What the run knows of one Xero sales invoice, while a flush works on it (stowed between
+    flushes as a line of JSON, see `Ledger`)."""
 
     invoice_id: str
     number: str
@@ -76,6 +78,31 @@ class XeroInvoice:
             amount_due=to_decimal(data.get("AmountDue") or 0),
             content=content_digest(data),
             payments=payments,
+        )
+
+    def packed(self) -> str:
+        """The invoice as a line of JSON, for the run's store (`unpacked` reads it back)."""
+        payments = {key: [p.payment_id, str(p.amount)] for key, p in self.payments.items()}
+        fields = [self.invoice_id, self.status, self.url, self.date, self.currency]
+        fields += [str(self.amount_paid), str(self.amount_due), self.content, payments]
+        return json.dumps(fields, separators=(",", ":"))
+
+    @classmethod
+    def unpacked(cls, number: str, packed: str) -> XeroInvoice:
+        invoice_id, status, url, date, currency, paid, due, content, payments = json.loads(packed)
+        return cls(
+            invoice_id=invoice_id,
+            number=number,
+            status=status,
+            url=url,
+            date=date,
+            currency=currency,
+            amount_paid=Decimal(paid),
+            amount_due=Decimal(due),
+            content=content,
+            payments={
+                key: HeldPayment(pid, Decimal(amount)) for key, (pid, amount) in payments.items()
+            },
         )
 
 
@@ -116,59 +143,75 @@ class Ledger:
     def __init__(self, client: XeroClient, run: Runner) -> None:
         self.client = client
         self.run = run
-        self.max_known = MAX_KNOWN
-        self._known: OrderedDict[str, XeroInvoice | None] = OrderedDict()
-        # Once anything is forgotten, an invoice of a contact created by this run may be in
-        # Xero without the ledger knowing: from then on every number is looked up.
-        self._forgot = False
-
-    def __contains__(self, number: str) -> bool:
-        return number in self._known
+        # What the flush being committed works on (None: known absent), then the run's store.
+        self._flush: dict[str, XeroInvoice | None] = {}
+        self._store = sqlite3.connect("")  # "": private, on disk past its cache, deleted on close
+        self._store.execute(
+            "CREATE TABLE invoices (number TEXT PRIMARY KEY, invoice TEXT) WITHOUT ROWID"
+        )
 
     def get(self, number: str) -> XeroInvoice | None:
-        if number in self._known:
-            self._known.move_to_end(number)
-        return self._known.get(number)
+        self._load([number])
+        return self._flush.get(number)
 
     def put(self, invoice: XeroInvoice) -> None:
-        self._known[invoice.number] = invoice
-        self._known.move_to_end(invoice.number)
-
-    def trim(self) -> None:
-        """Forget the least recently used invoices beyond `max_known`; called between flushes
-        only, so that nothing a flush is working on is forgotten under it.
-        """
-        while len(self._known) > self.max_known:
-            self._known.popitem(last=False)
-            self._forgot = True
+        self._flush[invoice.number] = invoice
 
     def absent(self, numbers: Iterable[str]) -> None:
         """Numbers known not to be in Xero (their contact is new), so never looked up; unless
-        the ledger has forgotten invoices, one of which this run may have created.
+        this run has written one of them already.
         """
-        if self._forgot:
-            return
-        for number in numbers:
-            self._known.setdefault(number, None)
+        listed = list(numbers)
+        self._load(listed)
+        for number in listed:
+            self._flush.setdefault(number, None)
+
+    def stow(self) -> None:
+        """Move what the flush worked on into the store; called between flushes only, so that
+        the objects a flush works on (payments claim their place on them) stay its own.
+        """
+        with self._store:
+            self._store.executemany(
+                "INSERT OR REPLACE INTO invoices VALUES (?, ?)",
+                [(n, None if i is None else i.packed()) for n, i in self._flush.items()],
+            )
+        self._flush.clear()
+
+    def close(self) -> None:
+        self._store.close()
 
     def look_up(self, numbers: Iterable[str]) -> None:
         """Learn which of `numbers` are in Xero, as few numbers per call as the URL allows."""
-        wanted = sorted({n for n in numbers if n not in self._known})
+        asked = set(numbers)
+        self._load(asked)
+        wanted = sorted(asked - self._flush.keys())
         if not wanted:
             return
         found: list[list[dict[str, Any]]] = self.run(
             self._fetch, list(query_chunks("InvoiceNumbers", wanted))
         )
         for number in wanted:
-            self._known[number] = None
+            self._flush[number] = None
         for invoices in found:
             for data in invoices:
-                if data.get("Type") != "ACCREC" or data.get("InvoiceNumber") not in self._known:
+                if data.get("Type") != "ACCREC" or data.get("InvoiceNumber") not in self._flush:
                     continue
-                current = self._known[data["InvoiceNumber"]]
+                current = self._flush[data["InvoiceNumber"]]
                 # A number may survive on a deleted invoice; the live one is what counts.
                 if current is None or current.status in ("DELETED", "VOIDED"):
-                    self._known[data["InvoiceNumber"]] = XeroInvoice.of(data)
+                    self._flush[data["InvoiceNumber"]] = XeroInvoice.of(data)
+
+    def _load(self, numbers: Iterable[str]) -> None:
+        """Bring the stowed invoices among `numbers` back for the flush."""
+        for number in numbers:
+            if number not in self._flush:
+                row = self._store.execute(
+                    "SELECT invoice FROM invoices WHERE number = ?", (number,)
+                ).fetchone()
+                if row is not None:
+                    self._flush[number] = (
+                        None if row[0] is None else XeroInvoice.unpacked(number, row[0])
+                    )
 
     def _fetch(self, numbers: list[str]) -> list[dict[str, Any]]:
         params = {"InvoiceNumbers": ",".join(numbers), "unitdp": 4}

@@ -115,7 +115,7 @@ class Writer(RecordWriter):
         records = {record["source_id"]: record for record in payments}
         for record_id, result in results.items():
             self._payment_settled(records[record_id], result, notices)
-        self.ledger.trim()
+        self.ledger.stow()
 
     def fit(self, stream: str, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         return fit(stream, record, self.settings.invoices)
@@ -125,6 +125,7 @@ class Writer(RecordWriter):
 
     def close(self) -> None:
         self.workers.shutdown()
+        self.ledger.close()
 
     def awaits(self, stream: str, record: Mapping[str, Any]) -> str:
         if stream == INVOICES.name:

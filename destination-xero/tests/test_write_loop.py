@@ -4,7 +4,9 @@ records, the end summary, and what is refused at the start.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -19,8 +21,11 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from destination_xero import DestinationXero, ledger
+from destination_xero import DestinationXero
+from destination_xero.ledger import XeroInvoice
 from invoice_model import examples
+from invoice_model.money import to_decimal
+from keap_xero_sandbox.destinations import Written
 
 if TYPE_CHECKING:
     from conftest import MakeConfig, XeroUser
@@ -186,29 +191,43 @@ def test_no_more_than_a_thousand_records_are_held_before_they_are_committed(
     assert len(reported) == 2_001
 
 
-def test_invoices_forgotten_to_bound_memory_are_looked_up_again(
-    kit: SimpleNamespace,
-    sandbox: Sandbox,
-    sandbox_config: MakeConfig,
-    xero: XeroUser,
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_run_keeps_every_invoice_it_has_seen_out_of_memory_and_never_looks_one_up_again(
+    kit: SimpleNamespace, sandbox: Sandbox, sandbox_config: MakeConfig, xero: XeroUser
 ) -> None:
-    monkeypatch.setattr(ledger, "MAX_KNOWN", 3)
+    """As source-keap sends a sync (every invoice, then the payments), each payment finds its
+    invoice as this run left it, however many flushes ago, without a look-up; and between
+    flushes no invoice is held as a Python object, so memory does not grow with the invoices."""
     unpaid = {"status": "open", "amount_paid": 0, "amount_due": 99.13, "paid_at": None}
-    invoices = [kit.invoice(n, **unpaid) for n in range(10)]
-    retitled = {**invoices[0], "reference": "Retitled"}
-    messages = kit.sync(invoices, state_every=5)
-    messages += kit.sync([retitled]) + kit.sync(payments=[kit.payment(n) for n in range(10)])
-    written = kit.write(sandbox_config(), messages)
-    assert written.warnings == []
-    assert "invoices: 10 created, 1 updated" in written.summary
-    assert "payments: 10 created" in written.summary
+    invoices = [kit.invoice(n, **unpaid) for n in range(30)]
+    messages = kit.sync(invoices, state_every=10)
+    # Its contact was created by this run, yet it is in Xero now: updated, not created again.
+    messages += kit.sync([{**invoices[0], "reference": "Retitled"}])
+    messages += kit.sync(payments=[kit.payment(n) for n in range(30)], state_every=10)
+    # The payments' IDs and amounts, and what they did to their invoices, were kept too.
+    messages += kit.sync(payments=[kit.payment(1, status="refunded"), kit.payment(2, amount=50)])
+    messages += kit.sync([{**invoices[3], "reference": "Retitled"}])
+    out, held_at_states = [], []
+    for message in kit.run(sandbox_config(), messages):
+        out.append(message)
+        if message.type == Type.STATE:
+            held_at_states.append(sum(isinstance(o, XeroInvoice) for o in gc.get_objects()))
+    written = Written(out, None)
+    assert kit.calls(sandbox, "GET", "/Invoices") == 0
+    assert held_at_states == [0] * 9
+    assert "invoices: 30 created, 1 updated, 0 unchanged, 1 left alone" in written.summary
+    assert "payments: 30 created, 1 updated, 0 unchanged, 0 left alone, 1 removed" in (
+        written.summary
+    )
+    assert written.warnings == [
+        "invoices record 1003: left alone: changed at the source, but it is paid in Xero "
+        "(99.13 USD): left alone"
+    ]
     held = xero.invoices()
     assert held["5000"]["Reference"] == "Retitled"
-    assert {i["Status"] for i in held.values()} == {"PAID"}
-    # Kept: 3 invoices. The others were looked up again (without the bound, none would be: every
-    # contact, hence every invoice, is new to Xero).
-    assert kit.calls(sandbox, "GET", "/Invoices") >= 2
+    assert held["5003"]["Reference"] != "Retitled"
+    assert [held[n]["Status"] for n in ("5001", "5002", "5029")] == ["AUTHORISED"] * 2 + ["PAID"]
+    assert to_decimal(held["5002"]["AmountPaid"]) == Decimal("50.00")
+    assert len(held) == 30
 
 
 def test_under_fail_a_refused_record_stops_each_sync_until_fixed_or_let_through_once(
