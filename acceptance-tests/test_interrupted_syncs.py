@@ -40,13 +40,15 @@ def account(sandbox: Sandbox) -> dict[str, Any]:
 
 def seed(sandbox, seed: int = 1) -> dict[str, Any]:
     """About 210 orders (subscriptions' included) and 180 payments over 120 contacts: paid, partly
-    paid, refunded and voided, in four currencies; read 40 to a page."""
+    paid, refunded and voided, in four currencies, and four orders destination-keap wrote (left
+    out, but they make source-keap read the orders' custom-field model); read 40 to a page."""
     sandbox.keap.largest_page = PAGE
     sandbox.xero.limits.configure("minute", 100_000)
     return sandbox.seed(
         keap={
             "seed": seed,
             "orders": 200,
+            "synced_orders": 4,
             "contacts": 120,
             "currencies": {"USD": 0.7, "EUR": 0.1, "GBP": 0.1, "JPY": 0.1},
         }
@@ -85,8 +87,8 @@ def test_the_source_killed_mid_stream_loses_no_payment(pipeline, account, stream
 
 # Where Keap fails: the endpoint, which stream's call, and how many of that stream's calls to the
 # endpoint go through first. Each stream lists every order, a page at a time; `invoices` looks up
-# the contacts of each page and the payments of its paid orders, `payments` the payments that
-# `invoices` did not look up for it (in practice, one call a page of each).
+# the contacts of each page and the payments of every order it reads, for `payments` too, which
+# then looks up none of its own (but for an order changed between the two streams).
 WHERE_KEAP_FAILS = [
     ("businessProfile", "invoices", 0),
     ("orders/model", "invoices", 0),
@@ -94,7 +96,6 @@ WHERE_KEAP_FAILS = [
     ("contacts", "invoices", 2),
     ("sales/payments", "invoices", 2),
     ("orders", "payments", 2),
-    ("sales/payments", "payments", 2),
 ]
 
 
