@@ -146,15 +146,16 @@ class PaymentBook:
     either, leaves nothing behind (the book lives as long as the sync).
 
     The streams are read one after the other, so the first stream's whole read is kept until the
-    second takes it: each order as one string, its modification time and, after a tab, the
-    compact JSON of the fields its payments' records read (`PAYMENT_FIELDS`; 250 bytes or so an
-    order, where the decoded objects took several times that and scattered the heap), and at
-    most `capacity` orders, oldest out first.
+    second takes it: each order as one UTF-8 string (a note in another script would take two or
+    four bytes a character in a `str`), its modification time and, after a tab, the
+    compact JSON of the fields its payments' records read (`PAYMENT_FIELDS`, as rows without
+    their keys: `_packed`; 200 bytes or so an order, where the decoded objects took several
+    times that and scattered the heap), and at most `capacity` orders, oldest out first.
     """
 
     def __init__(self, capacity: int = 100_000) -> None:
         self._capacity = capacity
-        self._kept: dict[str, str] = {}  # order ID -> "modification time<TAB>payments"
+        self._kept: dict[str, bytes] = {}  # order ID -> "modification time<TAB>payments", UTF-8
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -168,9 +169,9 @@ class PaymentBook:
         changed = {order_id: o.get("modification_time") for order_id, o in listed.items()}
         found: dict[str, list[Mapping[str, Any]]] = {}
         for order_id, modified in list(changed.items()):
-            when, _, payments = self._kept.pop(order_id, "").partition("\t")
+            when, _, payments = self._kept.pop(order_id, b"").decode().partition("\t")
             if payments and when == str(modified or ""):
-                found[order_id] = json.loads(payments)
+                found[order_id] = [_unpacked(row) for row in json.loads(payments)]
                 del changed[order_id]
         fetched = payments_of_orders(get, changed) if changed else {}
         for order_id, modified in changed.items():
@@ -180,10 +181,27 @@ class PaymentBook:
         return found
 
     def _keep(self, order_id: str, modified: Any, payments: list[Mapping[str, Any]]) -> None:
-        needed = [{k: p[k] for k in PAYMENT_FIELDS if k in p} for p in payments]
-        self._kept[order_id] = f"{modified or ''}\t{_compact(needed)}"
+        packed = [_packed(p) for p in payments]
+        self._kept[order_id] = f"{modified or ''}\t{_compact(packed)}".encode()
         while len(self._kept) > self._capacity:
             del self._kept[next(iter(self._kept))]
+
+
+def _packed(payment: Mapping[str, Any]) -> list[Any]:
+    """A payment's `PAYMENT_FIELDS` as a row: which of them it has (a bit each), then their
+    values in that order (None where it has none); no key is written, a third of its JSON."""
+    present = sum(1 << i for i, name in enumerate(PAYMENT_FIELDS) if name in payment)
+    return [present, *(payment.get(name) for name in PAYMENT_FIELDS)]
+
+
+def _unpacked(row: list[Any]) -> dict[str, Any]:
+    """The payment a row of `_packed` was made from (its `PAYMENT_FIELDS`, exactly)."""
+    present, *values = row
+    return {
+        name: value
+        for i, (name, value) in enumerate(zip(PAYMENT_FIELDS, values, strict=True))
+        if present >> i & 1
+    }
 
 
 def _compact(value: Any) -> str:

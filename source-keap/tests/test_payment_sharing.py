@@ -2,6 +2,7 @@
 listing of orders once when it is a single page; a payment that changes between the two streams
 is read with its invoice, in this sync or the next."""
 
+import json
 import logging
 from collections import Counter
 from urllib.parse import parse_qs
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs
 from airbyte_cdk.models import AirbyteStreamStatus, Type
 
 from source_keap import SourceKeap
+from source_keap.keap import PAYMENT_FIELDS, _packed, _unpacked
 
 STARTED = AirbyteStreamStatus.STARTED
 
@@ -152,3 +154,13 @@ def test_invoices_are_read_first_whatever_the_catalogs_order(keap):
     assert sorted(r["source_id"] for r in emitted["payments"]) == sorted(
         p["id"] for p in keap.payments()
     )
+
+
+def test_a_kept_payment_reads_back_exactly_as_keap_gave_it(payloads):
+    """The book keeps payments as rows without their keys: a field Keap left out stays out, a
+    null stays null, a note in another script stays as it was."""
+    given = payloads.payment(note="支払い済み — merci", refund_payment_id=None)
+    del given["update_time"]
+    kept = {k: v for k, v in given.items() if k in PAYMENT_FIELDS}
+
+    assert _unpacked(json.loads(json.dumps(_packed(given)))) == kept
