@@ -8,17 +8,15 @@ yet, so it needs no look-up; neither does one the run has already seen.
 
 The run forgets nothing it has seen, so a payment finds its invoice without a look-up however
 many invoices came before it (source-keap sends every invoice of a sync before its payments).
-A flush works on `XeroInvoice` objects; between flushes they are stowed in a private temporary
-SQLite database (a row of about 300 bytes an invoice; SQLite keeps at most 2 MiB of it in
-memory, the rest in a file it deletes when the run ends), so the destination's memory does not
-grow with the number of invoices a sync writes.
+A flush works on `XeroInvoice` objects; between flushes they are stowed out of memory (a line
+of about 300 bytes an invoice, see `invoice_model.connector.stowage`), so the destination's
+memory does not grow with the number of invoices a sync writes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +25,7 @@ from typing import Any
 from destination_xero.client import XeroClient, query_chunks
 from destination_xero.mapping import key_of_reference
 from invoice_model.connector.destination import Runner
+from invoice_model.connector.stowage import Stowage
 from invoice_model.dates import parse_date
 from invoice_model.money import to_decimal
 
@@ -145,10 +144,7 @@ class Ledger:
         self.run = run
         # What the flush being committed works on (None: known absent), then the run's store.
         self._flush: dict[str, XeroInvoice | None] = {}
-        self._store = sqlite3.connect("")  # "": private, on disk past its cache, deleted on close
-        self._store.execute(
-            "CREATE TABLE invoices (number TEXT PRIMARY KEY, invoice TEXT) WITHOUT ROWID"
-        )
+        self._store = Stowage()
 
     def get(self, number: str) -> XeroInvoice | None:
         self._load([number])
@@ -170,11 +166,7 @@ class Ledger:
         """Move what the flush worked on into the store; called between flushes only, so that
         the objects a flush works on (payments claim their place on them) stay its own.
         """
-        with self._store:
-            self._store.executemany(
-                "INSERT OR REPLACE INTO invoices VALUES (?, ?)",
-                [(n, None if i is None else i.packed()) for n, i in self._flush.items()],
-            )
+        self._store.update((n, None if i is None else i.packed()) for n, i in self._flush.items())
         self._flush.clear()
 
     def close(self) -> None:
@@ -203,15 +195,9 @@ class Ledger:
 
     def _load(self, numbers: Iterable[str]) -> None:
         """Bring the stowed invoices among `numbers` back for the flush."""
-        for number in numbers:
-            if number not in self._flush:
-                row = self._store.execute(
-                    "SELECT invoice FROM invoices WHERE number = ?", (number,)
-                ).fetchone()
-                if row is not None:
-                    self._flush[number] = (
-                        None if row[0] is None else XeroInvoice.unpacked(number, row[0])
-                    )
+        stowed = self._store.get_many(n for n in numbers if n not in self._flush)
+        for number, packed in stowed.items():
+            self._flush[number] = None if packed is None else XeroInvoice.unpacked(number, packed)
 
     def _fetch(self, numbers: list[str]) -> list[dict[str, Any]]:
         params = {"InvoiceNumbers": ",".join(numbers), "unitdp": 4}

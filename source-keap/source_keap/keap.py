@@ -6,11 +6,11 @@ orders.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from invoice_model.connector.keap.lists import PAGE_SIZE, Get, id_batches, keap_filter, pages
+from invoice_model.connector.stowage import Stowage
 
 # Keap returns only some contact fields unless asked for more.
 CONTACT_FIELDS = "given_name,family_name,company,email_addresses,phone_numbers,addresses"
@@ -35,7 +35,7 @@ PAYMENT_FIELDS = (
 class ContactBook:
     """Contacts fetched in batches and remembered for the sync: customers order again, and a
     contact fetched once is not fetched for each of their orders. Bounded, oldest out first;
-    each kept as its compact JSON (one string, not a tree of small objects), decoded when asked.
+    each kept as its compact JSON, out of memory (`Stowage`), decoded when asked.
 
     Two ways to fetch them, and Keap does not say how many contacts an account has, which
     decides the cheaper: by ID, a call for the contacts a page of orders names that are not yet
@@ -52,7 +52,7 @@ class ContactBook:
 
     def __init__(self, capacity: int = 50_000) -> None:
         self._capacity = capacity
-        self._contacts: OrderedDict[str, str] = OrderedDict()
+        self._contacts = Stowage(capacity)  # contact ID -> its compact JSON
         self._calls_by_id = 0
         self._list_pages = 0
         self._listed_to: str | None = None  # the last contact ID the list was read to
@@ -64,7 +64,8 @@ class ContactBook:
     def fetch(self, get: Get, contact_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
         wanted = [c for c in dict.fromkeys(contact_ids) if c]
         fetched: dict[str, Mapping[str, Any]] = {}
-        missing = [c for c in wanted if c not in self._contacts]
+        known = self._contacts.get_many(wanted)
+        missing = [c for c in wanted if c not in known]
         if missing and self._calls_by_id > self._list_pages and self._list_goes_on():
             fetched.update(self._read_list_page(get))
             missing = [c for c in missing if c not in fetched]
@@ -77,8 +78,8 @@ class ContactBook:
         for contact_id in wanted:
             if contact_id in fetched:
                 found[contact_id] = fetched[contact_id]
-            elif contact_id in self._contacts:
-                found[contact_id] = json.loads(self._contacts[contact_id])
+            elif known.get(contact_id):
+                found[contact_id] = json.loads(known[contact_id])
         return found
 
     def _list_goes_on(self) -> bool:
@@ -103,18 +104,9 @@ class ContactBook:
         return self._remember_all(page)
 
     def _remember_all(self, page: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-        fetched = {}
-        for contact in page:
-            contact_id = str(contact.get("id"))
-            fetched[contact_id] = contact
-            self._remember(contact_id, contact)
+        fetched = {str(contact.get("id")): contact for contact in page}
+        self._contacts.update((key, _compact(contact)) for key, contact in fetched.items())
         return fetched
-
-    def _remember(self, contact_id: str, contact: Mapping[str, Any]) -> None:
-        self._contacts[contact_id] = _compact(contact)
-        self._contacts.move_to_end(contact_id)
-        while len(self._contacts) > self._capacity:
-            self._contacts.popitem(last=False)
 
 
 def payments_of_orders(get: Get, order_ids: Iterable[str]) -> dict[str, list[Mapping[str, Any]]]:
@@ -146,16 +138,13 @@ class PaymentBook:
     either, leaves nothing behind (the book lives as long as the sync).
 
     The streams are read one after the other, so the first stream's whole read is kept until the
-    second takes it: each order as one UTF-8 string (a note in another script would take two or
-    four bytes a character in a `str`), its modification time and, after a tab, the
-    compact JSON of the fields its payments' records read (`PAYMENT_FIELDS`, as rows without
-    their keys: `_packed`; 200 bytes or so an order, where the decoded objects took several
-    times that and scattered the heap), and at most `capacity` orders, oldest out first.
+    second takes it: out of memory (`Stowage`), each order as its modification time and, after a
+    tab, the compact JSON of the fields its payments' records read (`PAYMENT_FIELDS`), and at
+    most `capacity` orders, oldest out first.
     """
 
-    def __init__(self, capacity: int = 100_000) -> None:
-        self._capacity = capacity
-        self._kept: dict[str, bytes] = {}  # order ID -> "modification time<TAB>payments", UTF-8
+    def __init__(self, capacity: int = 1_000_000) -> None:
+        self._kept = Stowage(capacity)  # order ID -> "modification time<TAB>payments"
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -165,43 +154,26 @@ class PaymentBook:
     ) -> dict[str, list[Mapping[str, Any]]]:
         """The payments of each order (an order without any maps to `[]`), kept for the other
         stream if `keep`."""
-        listed = {str(o["id"]): o for o in orders}
-        changed = {order_id: o.get("modification_time") for order_id, o in listed.items()}
+        changed = {str(o["id"]): o.get("modification_time") for o in orders}
         found: dict[str, list[Mapping[str, Any]]] = {}
-        for order_id, modified in list(changed.items()):
-            when, _, payments = self._kept.pop(order_id, b"").decode().partition("\t")
-            if payments and when == str(modified or ""):
-                found[order_id] = [_unpacked(row) for row in json.loads(payments)]
+        for order_id, kept in self._kept.pop_many(changed).items():
+            when, _, payments = (kept or "").partition("\t")
+            if payments and when == str(changed[order_id] or ""):
+                found[order_id] = json.loads(payments)
                 del changed[order_id]
         fetched = payments_of_orders(get, changed) if changed else {}
-        for order_id, modified in changed.items():
+        for order_id in changed:
             found[order_id] = fetched.get(order_id, [])
-            if keep:
-                self._keep(order_id, modified, found[order_id])
+        if keep:
+            self._kept.update(
+                (order_id, f"{modified or ''}\t{_compact(_needed(found[order_id]))}")
+                for order_id, modified in changed.items()
+            )
         return found
 
-    def _keep(self, order_id: str, modified: Any, payments: list[Mapping[str, Any]]) -> None:
-        packed = [_packed(p) for p in payments]
-        self._kept[order_id] = f"{modified or ''}\t{_compact(packed)}".encode()
-        while len(self._kept) > self._capacity:
-            del self._kept[next(iter(self._kept))]
 
-
-def _packed(payment: Mapping[str, Any]) -> list[Any]:
-    """A payment's `PAYMENT_FIELDS` as a row: which of them it has (a bit each), then their
-    values in that order (None where it has none); no key is written, a third of its JSON."""
-    present = sum(1 << i for i, name in enumerate(PAYMENT_FIELDS) if name in payment)
-    return [present, *(payment.get(name) for name in PAYMENT_FIELDS)]
-
-
-def _unpacked(row: list[Any]) -> dict[str, Any]:
-    """The payment a row of `_packed` was made from (its `PAYMENT_FIELDS`, exactly)."""
-    present, *values = row
-    return {
-        name: value
-        for i, (name, value) in enumerate(zip(PAYMENT_FIELDS, values, strict=True))
-        if present >> i & 1
-    }
+def _needed(payments: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: p[k] for k in PAYMENT_FIELDS if k in p} for p in payments]
 
 
 def _compact(value: Any) -> str:

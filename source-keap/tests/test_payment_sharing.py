@@ -2,7 +2,6 @@
 listing of orders once when it is a single page; a payment that changes between the two streams
 is read with its invoice, in this sync or the next."""
 
-import json
 import logging
 from collections import Counter
 from urllib.parse import parse_qs
@@ -10,7 +9,7 @@ from urllib.parse import parse_qs
 from airbyte_cdk.models import AirbyteStreamStatus, Type
 
 from source_keap import SourceKeap
-from source_keap.keap import PAYMENT_FIELDS, _packed, _unpacked
+from source_keap.keap import PAYMENT_FIELDS, PaymentBook
 
 STARTED = AirbyteStreamStatus.STARTED
 
@@ -157,10 +156,35 @@ def test_invoices_are_read_first_whatever_the_catalogs_order(keap):
 
 
 def test_a_kept_payment_reads_back_exactly_as_keap_gave_it(payloads):
-    """The book keeps payments as rows without their keys: a field Keap left out stays out, a
-    null stays null, a note in another script stays as it was."""
+    """The book keeps payments out of memory, as JSON: a field Keap left out stays out, a null
+    stays null, a note in another script stays as it was, and the second stream asks no more."""
     given = payloads.payment(note="支払い済み — merci", refund_payment_id=None)
     del given["update_time"]
-    kept = {k: v for k, v in given.items() if k in PAYMENT_FIELDS}
+    order = {"id": "1042", "modification_time": "2024-03-02T09:00:05Z"}
+    calls = []
 
-    assert _unpacked(json.loads(json.dumps(_packed(given)))) == kept
+    def get(path, params, items):
+        calls.append(path)
+        return {"payments": [given], "next_page_token": ""}
+
+    book = PaymentBook()
+    book.fetch(get, [order], keep=True)
+    taken = book.fetch(get, [order], keep=False)
+
+    assert taken == {"1042": [{k: v for k, v in given.items() if k in PAYMENT_FIELDS}]}
+    assert (calls, len(book)) == (["sales/payments"], 0)
+
+
+def test_a_kept_payment_serves_only_the_version_of_its_order_it_was_kept_for(payloads):
+    order = {"id": "1042", "modification_time": "2024-03-02T09:00:05Z"}
+    calls = []
+
+    def get(path, params, items):
+        calls.append(path)
+        return {"payments": [payloads.payment()], "next_page_token": ""}
+
+    book = PaymentBook()
+    book.fetch(get, [order], keep=True)
+    book.fetch(get, [{**order, "modification_time": "2024-03-03T10:00:00Z"}], keep=False)
+
+    assert (calls, len(book)) == (["sales/payments", "sales/payments"], 0)

@@ -1,0 +1,67 @@
+"""What a run stows out of memory comes back exactly, leaves with `pop_many`, and, past a
+capacity, the oldest goes first."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from invoice_model.connector.stowage import Stowage
+
+
+def test_what_is_stowed_comes_back_exactly_and_a_null_is_not_a_missing_key():
+    store = Stowage()
+    store.update([("a", "支払い済み — merci"), ("b", None), ("c", "")])
+
+    assert store.get_many(["a", "b", "c", "d"]) == {"a": "支払い済み — merci", "b": None, "c": ""}
+    assert len(store) == 3
+
+
+def test_many_keys_are_asked_in_chunks_and_each_once():
+    store = Stowage()
+    store.update((str(i), f"v{i}") for i in range(5_000))
+
+    found = store.get_many([str(i) for i in range(0, 10_000, 2)] + ["0", "0"])
+
+    assert found == {str(i): f"v{i}" for i in range(0, 5_000, 2)}
+
+
+def test_popped_keys_are_stowed_no_more():
+    store = Stowage()
+    store.update([("a", "1"), ("b", "2")])
+
+    assert store.pop_many(["a", "x"]) == {"a": "1"}
+    assert store.get_many(["a", "b"]) == {"b": "2"}
+
+
+def test_past_its_capacity_the_keys_stowed_longest_ago_go_first():
+    store = Stowage(capacity=3)
+    store.update([("a", "1"), ("b", "2"), ("c", "3")])
+    store.update([("a", "1 again")])  # stowed anew: now the youngest
+    store.update([("d", "4")])
+
+    assert store.get_many("abcd") == {"c": "3", "a": "1 again", "d": "4"}
+
+
+def test_the_memory_it_takes_does_not_grow_with_what_it_holds():
+    """A child process stows 200,000 values of 200 bytes (40 MB); its peak memory stays near
+    what it was before it began."""
+    script = textwrap.dedent(
+        """
+        import resource
+        from invoice_model.connector.stowage import Stowage
+
+        store = Stowage()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        for start in range(0, 200_000, 1_000):
+            store.update((str(i), "x" * 200) for i in range(start, start + 1_000))
+        store.pop_many(str(i) for i in range(0, 200_000, 7))
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print((after - before) // 1024)
+        """
+    )
+    grown = subprocess.run(  # noqa: S603 (this interpreter, a script of this test)
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=os.environ
+    )
+
+    assert int(grown.stdout) < 10  # MiB; kept in memory, the values alone would be 40
