@@ -14,7 +14,7 @@ from invoice_model.connector.keap.lists import Get
 from invoice_model.connector.keap.sync_marker import marker_value, sync_marker_field
 from source_keap.config import KeapConfig
 from source_keap.keap import ContactBook, ListingBook, PaymentBook
-from source_keap.start import StartPoint, resolve
+from source_keap.start import StartPoint, from_state, resolve
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,13 @@ class Account:
             )
         return self._profile
 
-    def start_point(self, get: Get) -> StartPoint:
-        """The configured start point, resolved against the account (see `start`)."""
+    def start_point(self, get: Get, state: Mapping[str, Any] | None = None) -> StartPoint:
+        """The configured start point as a stream's `state` keeps it, else resolved against the
+        account (see `start`)."""
         if self._start is None:
-            self._start = resolve(self.config.start_from, get, lambda: self.profile(get).time_zone)
+            self._start = from_state(self.config.start_from, state) or resolve(
+                self.config.start_from, get, lambda: self.profile(get).time_zone
+            )
         return self._start
 
     def written_by_sync(self, get: Get, order: Mapping[str, Any]) -> bool:

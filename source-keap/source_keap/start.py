@@ -1,8 +1,8 @@
 """Start points: where the first sync of `invoices` and `payments` starts, and the floor under
 every later one.
 
-The configured start point (`config.StartFrom`) is resolved against the account once per sync
-into a `StartPoint`, which the order streams ask:
+The configured start point (`config.StartFrom`) is resolved against the account by the first
+sync into a `StartPoint`, which the order streams keep in their state (`as_state`) and ask:
 
 - `admits(order)`: whether the order is at or after the start point. One that is not is never
   emitted, whatever the cursor, and neither are its payments.
@@ -42,6 +42,8 @@ from invoice_model.dates import format_datetime, parse_datetime
 from source_keap.config import Beginning, FromInvoiceDate, FromInvoiceId, StartFrom
 
 MILLISECOND = dt.timedelta(milliseconds=1)
+# The key of an order stream's state that keeps the start point as resolved (see `as_state`).
+START = "start"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,52 @@ def _invoice_time(order: Mapping[str, Any]) -> str:
     """The instant an order's invoice is dated at (its issue date is that day): Keap's
     `order_time`, or its creation time when it has none."""
     return order.get("order_time") or order["creation_time"]
+
+
+def as_state(start_from: StartFrom, start: StartPoint) -> dict[str, Any] | None:
+    """What a stream's state keeps of the start point as resolved (None for the first invoice,
+    which needs nothing resolved), so that later syncs take it from there (`from_state`).
+
+    Resolving takes a call to Keap (the start invoice's order, or the account's time zone), which
+    a sync with nothing new should not spend; and the floor it gives should not move under a
+    connection: a start invoice deleted later, or the account's time zone changed, would move
+    it. Kept with the configuration it was resolved for: another start point is resolved anew.
+    """
+    match start:
+        case FromInvoice():
+            resolved: dict[str, Any] = {"created_at": format_datetime(start.created_at)}
+            resolved["invoice_id"] = start.invoice_id
+        case FromDay():
+            resolved = {"first_instant": format_datetime(start.first_instant)}
+        case _:
+            return None
+    return {"for": _configured(start_from), **resolved}
+
+
+def from_state(start_from: StartFrom, state: Mapping[str, Any] | None) -> StartPoint | None:
+    """The start point a stream's state keeps (see `as_state`) when it was resolved for the same
+    configuration; None otherwise, or when what it keeps is unreadable (then it is resolved)."""
+    kept = (state or {}).get(START)
+    if not isinstance(kept, Mapping) or kept.get("for") != _configured(start_from):
+        return None
+    try:
+        if isinstance(start_from, FromInvoiceId):
+            return FromInvoice(parse_datetime(kept["created_at"]), int(kept["invoice_id"]))
+        if isinstance(start_from, FromInvoiceDate):
+            return FromDay(parse_datetime(kept["first_instant"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+def _configured(start_from: StartFrom) -> dict[str, Any]:
+    """The configured start point as a state keeps it beside what it resolved to."""
+    match start_from:
+        case FromInvoiceId() as start:
+            return {"invoice_id": start.invoice_id}
+        case FromInvoiceDate() as start:
+            return {"invoice_date": start.day.isoformat(), "time_zone": start.time_zone}
+    return {}
 
 
 def resolve(start_from: StartFrom, get: Get, account_time_zone: Callable[[], str]) -> StartPoint:

@@ -42,7 +42,7 @@ from invoice_model.connector.read_position import ReadPosition, fingerprint
 from invoice_model.dates import format_datetime
 from source_keap import keap, records
 from source_keap.account import Account
-from source_keap.start import StartPoint
+from source_keap.start import START, StartPoint, as_state
 
 # What the streams do with Keap, for a refusal (403) to name the access a credential lacks.
 USES = "reads orders, payments, contacts and products"
@@ -330,7 +330,7 @@ class OrderPages(KeapStream, ABC):
         self._resumed = bool(saved)
         self._query = self._order_query(cursor)
         state_cursor, position_field = self._state_fields(cursor)
-        self._start = start = self.context.account.start_point(self.get)
+        self._start = start = self.context.account.start_point(self.get, saved)
         if start.note and self.name == Invoices.name:
             self.logger.warning(start.note)
         self._position = ReadPosition.resume(saved, state_cursor, position_field, start.read_from)
@@ -415,8 +415,12 @@ class OrderPages(KeapStream, ABC):
         position.reach(self._query.position_of(order))
 
     def _state_of(self, position: ReadPosition) -> dict[str, Any]:
-        """The stream's state: its read position, and in sync mode 3 the cut-over."""
+        """The stream's state: its read position, the start point as resolved, and in sync
+        mode 3 the cut-over."""
         state = position.as_state()
+        start = as_state(self.context.account.config.start_from, self._start)
+        if start:
+            state[START] = start
         if self.context.paid_invoices_only:
             state[CUT_OVER] = self._cut_over()
         return state

@@ -262,3 +262,66 @@ def test_the_check_signs_in_and_resolves_the_start_point(keap):
     status = SourceKeap().check(logging.getLogger("test"), config)
     assert (status.status, status.message) == (Status.SUCCEEDED, None)
     assert keap.calls(endpoint="/crm/rest/v2/orders") == 2  # the start point, one order
+
+
+# --- the start point as the first sync resolved it -------------------------------------------
+
+
+def test_the_floor_stays_where_the_first_sync_put_it_when_its_invoice_is_deleted(keap):
+    """Later syncs take the start point from their state: a start invoice deleted since neither
+    moves the floor nor fails the sync."""
+    keap.seed(orders=40)
+    orders = sorted(keap.orders(), key=lambda o: int(o["invoice_id"]))
+    unpaid = [o for o in orders[10:] if not keap.payments([o["id"]])]
+    start, following = unpaid[0], unpaid[1]  # Keap deletes only an order without payments
+    config = keap.config(start_from=from_invoice(start["invoice_id"]))
+    streams = keap.catalog("updated_at", payments=True)
+    first = keap.read(config, streams)
+    assert str(start["id"]) in first.ids("invoices")
+
+    with keap.account.lock:
+        keap.account.delete_order(int(start["id"]))
+    payment = keap.pay(following["id"], "1.00")
+    keap.sandbox.stats.reset()
+    second = keap.read(config, streams, keap.last_states(first))
+
+    assert second.ids("invoices") == [str(following["id"])]
+    assert second.ids("payments") == [str(payment.id)]
+    assert {s["start"]["created_at"] for s in second.states("invoices")} == {
+        s["start"]["created_at"] for s in first.states("invoices")
+    }
+    assert keap.calls(endpoint="/crm/rest/v2/orders") == 1  # the listing: nothing resolved
+
+
+def test_the_day_stays_where_the_first_sync_put_it_when_the_accounts_time_zone_changes(keap):
+    keap.seed(contacts=3, orders=0, subscriptions=0)
+    on_the_day = keap.new_order(at=ny("2024-03-01 02:00"))  # Mar 1 in New York, Feb 29 in LA
+    config, streams = keap.config(start_from=BY_DATE), keap.catalog("updated_at")
+    first = keap.read(config, streams)
+    assert first.ids("invoices") == [str(on_the_day.id)]
+
+    with keap.account.lock:
+        keap.account.configure({"time_zone": "America/Los_Angeles"})
+    keap.pay(on_the_day.id, "1.00")
+    second = keap.read(config, streams, keap.last_states(first))
+
+    assert second.ids("invoices") == [str(on_the_day.id)]
+
+
+def test_another_start_point_configured_is_resolved_anew_and_becomes_the_floor(keap):
+    keap.seed(orders=40)
+    orders = sorted(keap.orders(), key=lambda o: int(o["invoice_id"]))
+    streams = keap.catalog("updated_at", payments=True)
+    first = keap.read(keap.config(start_from=from_invoice(orders[10]["invoice_id"])), streams)
+
+    between = next(o for o in orders[10:30] if o["status"] != "PAID")
+    keap.pay(between["id"], "1.00")
+    later = keap.config(start_from=from_invoice(orders[30]["invoice_id"]))
+    second = keap.read(later, streams, keap.last_states(first))
+
+    assert second.ids("invoices") == second.ids("payments") == []
+    third = keap.read(later, streams, keap.last_states(second))
+    assert third.ids("invoices") == []
+    assert {s["start"]["for"]["invoice_id"] for s in second.states("invoices")} == {
+        str(orders[30]["invoice_id"])
+    }
