@@ -334,9 +334,11 @@ class OrderPages(KeapStream, ABC):
         if start.note and self.name == Invoices.name:
             self.logger.warning(start.note)
         self._position = ReadPosition.resume(saved, state_cursor, position_field, start.read_from)
-        self._from_start = start.read_from is not None and self._position.position == (
-            format_datetime(start.read_from)
-        )
+        # The orders before the floor that the start point admits are read once: by a read that
+        # starts at the floor, no earlier one having reached it (see `_earlier_orders`).
+        reached = ReadPosition.resume(saved, state_cursor, position_field, None).position
+        floor = format_datetime(start.read_from) if start.read_from else None
+        self._from_start = floor is not None and (reached is None or reached < floor)
         # Fixed for the whole read: Keap's page tokens continue the query they came from.
         self._read_from = self._position.read_from
         self._page_state = self._state_of(self._position)

@@ -325,3 +325,21 @@ def test_another_start_point_configured_is_resolved_anew_and_becomes_the_floor(k
     assert {s["start"]["for"]["invoice_id"] for s in second.states("invoices")} == {
         str(orders[30]["invoice_id"])
     }
+
+
+def test_orders_dated_on_the_day_but_created_before_it_are_read_once(keap):
+    """Orders created before the day and post-dated to it are read by the first sync; the later
+    ones do not read them again, also while no order has been created since the day began."""
+    keap.seed(contacts=3, orders=0, subscriptions=0)
+    post_dated = keap.new_order(order_time=ny("2030-01-05 10:00"))  # created now
+    config = keap.config(start_from={**BY_DATE, "invoice_date": "2030-01-01"})
+    streams = keap.catalog("created_at")
+    first = keap.read(config, streams)
+    assert first.ids("invoices") == [str(post_dated.id)]
+
+    keap.pay(post_dated.id, "10.00")  # an edit, which sync mode 1 does not send
+    keap.sandbox.stats.reset()
+    second = keap.read(config, streams, keap.last_states(first))
+
+    assert second.ids("invoices") == []
+    assert keap.calls() == 1  # the listing of orders created since the day began
