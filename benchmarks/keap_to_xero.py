@@ -514,6 +514,10 @@ def _against_per_record(sizes: list[Size]) -> str:
     )
 
 
+def _calls(n: int) -> str:
+    return f"{n:,} call" if n == 1 else f"{n:,} calls"
+
+
 def _nothing_new(sizes: list[Size]) -> str:
     rows = []
     for s in sizes:
@@ -543,9 +547,9 @@ def _nothing_new(sizes: list[Size]) -> str:
         "From the state the destination echoed, as the next scheduled sync (target: at most "
         f"{TARGET_NO_CHANGE_CALLS_PER_STREAM} call per stream, {target} for the two).\n\n"
         + _table(header, rows, "::::-")
-        + f"\nXero: **{xero} calls: {_verdict(xero <= target)}** (destination-xero signs in "
+        + f"\nXero: **{_calls(xero)}: {_verdict(xero <= target)}** (destination-xero signs in "
         "only when a record arrives). Keap: "
-        f"**{keap} calls: {_verdict(keap <= target)}**. The orders changed since the last sync "
+        f"**{_calls(keap)}: {_verdict(keap <= target)}**. The orders changed since the last sync "
         f"are listed ({listings}: `payments` takes a single page `invoices` was given); each "
         "sync lists the orders of the last second read again (Keap's filters work to the "
         "second), and source-keap leaves out those it read before as they are, before looking "
