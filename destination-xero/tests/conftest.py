@@ -7,7 +7,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import requests
 
 from destination_xero import DestinationXero
 from invoice_model import examples
@@ -23,6 +22,7 @@ from keap_xero_sandbox.destinations import (
     sync,
 )
 from keap_xero_sandbox.sandbox import Sandbox
+from keap_xero_sandbox.xero_user import XeroUser as SandboxXeroUser
 
 pytest_plugins = ["keap_xero_sandbox.standard_suite"]
 
@@ -54,40 +54,15 @@ def config() -> MakeConfig:
 # Against the Xero sandbox
 
 
-class XeroUser:
+class XeroUser(SandboxXeroUser):
     """Someone working in the sandbox's demo organisation directly, as a Xero user would (for
-    setting a test up and for looking at the result), through the sandbox's custom connection.
+    setting a test up and for looking at the result).
     """
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.tenant_id = sandbox.xero.credentials()["custom_connection"]["tenant_id"]
-        self._token: str | None = None
-
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
-        if self._token is None:
-            credentials = self.sandbox.xero.credentials()["custom_connection"]
-            answer = requests.post(
-                f"{self.sandbox.url}/connect/token",
-                data={"grant_type": "client_credentials"},
-                auth=(credentials["client_id"], credentials["client_secret"]),
-                timeout=10,
-            )
-            self._token = answer.json()["access_token"]
-        response = requests.request(
-            method,
-            f"{self.sandbox.url}/api.xro/2.0{path}",
-            json=body,
-            params=params,
-            headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
-            timeout=10,
-        )
+        response = self.request(method, path, body, **params)
         assert response.status_code < 500, response.text
         return response.json()
-
-    def books(self) -> dict[str, Any]:
-        """The organisation's contacts, invoices and payments, as the sandbox holds them."""
-        return self.sandbox.xero.dump()["tenants"][self.tenant_id]
 
     def invoices(self) -> dict[str, dict[str, Any]]:
         return {invoice["InvoiceNumber"]: invoice for invoice in self.books()["invoices"]}

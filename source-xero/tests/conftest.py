@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-import requests
 from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteStateMessage,
@@ -29,7 +28,7 @@ from airbyte_cdk.test.models import ExpectedOutcome
 
 from invoice_model import STREAMS, problems
 from keap_xero_sandbox import Sandbox
-from keap_xero_sandbox.xero.ledger import Ledger
+from keap_xero_sandbox.xero_user import XeroUser as SandboxXeroUser
 from source_xero import SourceXero
 
 pytest_plugins = ["keap_xero_sandbox.standard_suite"]
@@ -98,37 +97,12 @@ class SyncRun:
         }
 
 
-class XeroUser:
-    """Someone working in the sandbox's demo organisation, as a Xero user would, through its
-    custom connection; and the organisation's ledger, for changes made while a sync runs."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.tenant_id = sandbox.xero.credentials()["custom_connection"]["tenant_id"]
-        self._token: str | None = None
-
-    @property
-    def ledger(self) -> Ledger:
-        return self.sandbox.xero.ledgers[self.tenant_id]
+class XeroUser(SandboxXeroUser):
+    """Someone working in the sandbox's demo organisation, as a Xero user would."""
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
-        if self._token is None:
-            credentials = self.sandbox.xero.credentials()["custom_connection"]
-            answer = requests.post(
-                f"{self.sandbox.url}/connect/token",
-                data={"grant_type": "client_credentials"},
-                auth=(credentials["client_id"], credentials["client_secret"]),
-                timeout=10,
-            )
-            self._token = answer.json()["access_token"]
-        response = requests.request(
-            method,
-            f"{self.sandbox.url}/api.xro/2.0{path}",
-            json=body,
-            params={"summarizeErrors": "false", "unitdp": 4, **params},
-            headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
-            timeout=10,
-        )
+        params = {"summarizeErrors": "false", "unitdp": 4, **params}
+        response = self.request(method, path, body, **params)
         assert response.status_code == 200, response.text
         return response.json()
 
