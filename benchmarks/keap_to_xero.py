@@ -41,6 +41,7 @@ from typing import Any
 from configs import keap_source, xero_destination
 from options import parser
 from peak_memory import PeakMemory
+from pipe import pipe
 
 from keap_xero_sandbox.sandbox import Sandbox
 from keap_xero_sandbox.server import SandboxServer
@@ -146,18 +147,10 @@ class Pipeline:
         sandbox_started = self.sandbox.clock.now()
         started = time.perf_counter()
         with echoed.open("wb") as output:
-            source = subprocess.Popen(read, stdout=subprocess.PIPE)  # noqa: S603 (our scripts)
-            tee = subprocess.Popen(  # noqa: S603
-                ["tee", str(copy)],  # noqa: S607 (coreutils)
-                stdin=source.stdout,
-                stdout=subprocess.PIPE,
-            )
-            destination = subprocess.Popen(write, stdin=tee.stdout, stdout=output)  # noqa: S603
-            source.stdout.close()  # type: ignore[union-attr]  # the pipe now belongs to tee
-            tee.stdout.close()  # type: ignore[union-attr]
-            source_memory = PeakMemory(source.pid)
-            destination_memory = PeakMemory(destination.pid)
-            codes = (source.wait(), tee.wait(), destination.wait())
+            sync = pipe(read, write, copy, output)
+            source_memory = PeakMemory(sync.source.pid)
+            destination_memory = PeakMemory(sync.destination.pid)
+            codes = sync.wait()
         seconds = time.perf_counter() - started
         sandbox_seconds = (self.sandbox.clock.now() - sandbox_started).total_seconds()
         if codes != (0, 0, 0):
