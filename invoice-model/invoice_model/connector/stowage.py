@@ -5,8 +5,8 @@ source-keap each order's payments for its second stream) would otherwise grow wi
 100,000 orders are tens of MiB of Python objects. `Stowage` keeps strings by key in a private
 temporary SQLite database instead: SQLite holds at most its page cache (2 MiB) in memory and the
 rest in a file it unlinks as soon as it opens it, so nothing is left behind, even by a process
-that is killed. The file goes where SQLite puts temporary files (`TMPDIR`, else `/var/tmp`,
-`/usr/tmp` or `/tmp`), which must be writable; it takes a few hundred bytes a key.
+that is killed. The file goes in the first writable one of `SQLITE_TMPDIR`, `TMPDIR`,
+`/var/tmp`, `/usr/tmp`, `/tmp` and the working directory; it takes a few hundred bytes a key.
 """
 
 from __future__ import annotations
