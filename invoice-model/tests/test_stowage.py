@@ -1,10 +1,12 @@
 """What a run stows out of memory comes back exactly, leaves with `pop_many`, and, past a
-capacity, the oldest goes first."""
+capacity, the oldest goes first; its memory stays flat, and its file is gone even if it is killed."""
 
 import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from invoice_model.connector.stowage import Stowage
 
@@ -65,3 +67,39 @@ def test_the_memory_it_takes_does_not_grow_with_what_it_holds():
     )
 
     assert int(grown.stdout) < 10  # MiB; kept in memory, the values alone would be 40
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc (Linux)")
+def test_its_file_is_gone_while_the_run_lasts_and_after_it_is_killed(tmp_path):
+    """The file SQLite spills to is unlinked as soon as it is opened: a run killed mid-sync leaves
+    nothing in the temporary directory."""
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from invoice_model.connector.stowage import Stowage
+
+        store = Stowage()
+        store.update((str(i), "x" * 500) for i in range(50_000))  # 25 MB: past SQLite's cache
+        print(len(store), flush=True)
+        time.sleep(60)
+        """
+    )
+    env = {**os.environ, "SQLITE_TMPDIR": str(tmp_path), "TMPDIR": str(tmp_path)}
+    run = subprocess.Popen(  # noqa: S603 (this interpreter, a script of this test)
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert run.stdout is not None
+        assert run.stdout.readline().strip() == "50000"
+        assert list(tmp_path.iterdir()) == []
+        assert any("(deleted)" in str(os.readlink(fd)) for fd in _descriptors(run.pid))
+    finally:
+        run.kill()
+        run.wait()
+    assert list(tmp_path.iterdir()) == []
+
+
+def _descriptors(pid: int) -> list[str]:
+    """The open files of a process (Linux)."""
+    folder = f"/proc/{pid}/fd"
+    return [os.path.join(folder, name) for name in os.listdir(folder)]
