@@ -1,5 +1,6 @@
 """What a run stows out of memory comes back exactly, leaves with `pop_many`, and, past a
-capacity, the oldest goes first; its memory stays flat, and its file is gone even if it is killed."""
+capacity, the oldest goes first; its memory stays flat, and its file is gone even if the run is
+killed."""
 
 import os
 import subprocess
